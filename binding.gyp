@@ -1,0 +1,38 @@
+{
+  "variables": {
+    "openblas_cflags": "<!(pkg-config --cflags openblas)",
+    "openblas_libdir": "<!(pkg-config --variable=libdir openblas)",
+    "eigen_cflags": "<!(pkg-config --cflags eigen3)"
+  },
+  "targets": [
+    {
+      "target_name": "softnewton",
+      "dependencies": [
+        "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except_all"
+      ],
+      "sources": [
+        "native/core/matrix.cc",
+        "native/core/model.cc",
+        "native/core/objective.cc",
+        "native/core/linalg.cc",
+        "native/core/planted.cc",
+        "native/binding/addon.cc",
+        "native/binding/convert.cc",
+        "native/binding/problem_handle.cc",
+        "native/binding/generate.cc"
+      ],
+      "include_dirs": ["native"],
+      "cflags_cc": [
+        "-std=c++17", "-O3", "-march=x86-64-v3", "-fno-math-errno",
+        "-Wall", "-Wextra", "-Wno-unused-parameter",
+        "<@(openblas_cflags)", "<@(eigen_cflags)"
+      ],
+      "cflags_cc!": ["-std=gnu++17", "-fno-exceptions"],
+      "libraries": [
+        "-L<(openblas_libdir)", "-Wl,-rpath,<(openblas_libdir)",
+        "-llapacke", "-lopenblas", "-llbfgs"
+      ],
+      "defines": ["EIGEN_USE_BLAS", "EIGEN_NO_DEBUG"]
+    }
+  ]
+}

@@ -1,0 +1,6 @@
+#pragma once
+#include <napi.h>
+
+namespace softnewton::binding {
+Napi::Value GeneratePlanted(const Napi::CallbackInfo& info);
+}

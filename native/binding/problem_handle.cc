@@ -1,0 +1,177 @@
+#include "binding/problem_handle.h"
+
+#include <cstring>
+
+#include "binding/convert.h"
+#include "core/linalg.h"
+
+namespace softnewton::binding {
+
+Napi::Function ProblemHandle::Init(Napi::Env env) {
+  return DefineClass(env, "NativeProblem",
+                     {InstanceMethod("evaluate", &ProblemHandle::Evaluate),
+                      InstanceMethod("pieces", &ProblemHandle::Pieces),
+                      InstanceMethod("hessian", &ProblemHandle::Hessian),
+                      InstanceMethod("hessianVector", &ProblemHandle::HessianVector),
+                      InstanceMethod("predict", &ProblemHandle::Predict)});
+}
+
+void ProblemHandle::keep(Napi::TypedArray array) {
+  kept_.push_back({Napi::Reference<Napi::TypedArray>::New(array, 1), array.ByteLength()});
+}
+
+// new NativeProblem({rows, cols, data | indptr+indices+values, target, model, unit, scale, bias,
+//                    weight, ridge})
+ProblemHandle::ProblemHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ProblemHandle>(info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) fail(env, "problem: expected an object");
+  Napi::Object o = info[0].As<Napi::Object>();
+
+  MatrixView c;
+  c.rows = requireCount(o, "rows", 0, INT32_MAX - 1);
+  c.cols = requireCount(o, "cols", 1, INT32_MAX - 1);
+  int64_t indicesLength = 0, valuesLength = 0, denseLength = 0;
+  if (!o.Get("data").IsUndefined()) {
+    if (c.cols > 0 && c.rows > INT64_MAX / c.cols) fail(env, "C: rows * cols overflows");
+    auto data = requireFloat64Array(env, o.Get("data"), "C.data", c.rows * c.cols);
+    keep(data);
+    c.dense = data.Data();
+    denseLength = static_cast<int64_t>(data.ElementLength());
+  } else {
+    auto indptr = requireInt32Array(env, requireField(o, "indptr"), "C.indptr", c.rows + 1);
+    auto indices = requireInt32Array(env, requireField(o, "indices"), "C.indices", -1);
+    auto values = requireFloat64Array(env, requireField(o, "values"), "C.values", -1);
+    keep(indptr);
+    keep(indices);
+    keep(values);
+    c.indptr = indptr.Data();
+    c.indices = indices.Data();
+    c.values = values.Data();
+    indicesLength = static_cast<int64_t>(indices.ElementLength());
+    valuesLength = static_cast<int64_t>(values.ElementLength());
+  }
+  const std::string invalid = validate(c, indicesLength, valuesLength, denseLength);
+  if (!invalid.empty()) fail(env, invalid);
+
+  ModelSpec spec;
+  spec.kind = parseModel(env, requireString(o, "model"));
+  spec.unit = parseUnit(env, requireString(o, "unit"));
+  auto target = requireFloat64Array(env, requireField(o, "target"), "b", c.rows);
+  for (size_t i = 0; i < target.ElementLength(); ++i)
+    if (!std::isfinite(target.Data()[i])) fail(env, "b: must be finite (row " + std::to_string(i) + ")");
+  keep(target);
+  spec.target = target.Data();
+  const std::pair<const char*, RowParameter*> parameters[] = {
+      {"scale", &spec.scale}, {"bias", &spec.bias}, {"weight", &spec.weight}};
+  for (const auto& [field, parameter] : parameters) {
+    auto array = requireFloat64Array(env, requireField(o, field), field, -1);
+    *parameter = parseRowParameter(env, array, field, c.rows);
+    keep(array);
+  }
+  spec.ridge = requireNumber(o, "ridge");
+  if (spec.ridge < 0) fail(env, "ridge: must be >= 0");
+  objective_ = std::make_unique<Objective>(c, spec);
+}
+
+const Objective& ProblemHandle::objective(Napi::Env env) {
+  for (const auto& k : kept_)
+    if (k.ref.Value().ByteLength() != k.byteLength)
+      fail(env, "problem: one of its arrays was detached or transferred; build a new Problem");
+  return *objective_;
+}
+
+const double* ProblemHandle::point(const Napi::CallbackInfo& info, size_t index, const char* field) {
+  const int64_t d = objective_->dim();
+  if (info.Length() <= index) fail(info.Env(), std::string(field) + ": is required");
+  auto x = requireFloat64Array(info.Env(), info[index], field, d);
+  for (int64_t j = 0; j < d; ++j)
+    if (!std::isfinite(x.Data()[j])) fail(info.Env(), std::string(field) + ": must be finite (entry " + std::to_string(j) + ")");
+  return x.Data();
+}
+
+namespace {
+Napi::Float64Array copyOut(Napi::Env env, const std::vector<double>& v) {
+  auto out = Napi::Float64Array::New(env, v.size());
+  if (!v.empty()) std::memcpy(out.Data(), v.data(), sizeof(double) * v.size());
+  return out;
+}
+
+// Numerical trouble at a point is not a usage error: it is reported as a RangeError whose message
+// starts with "x:" so callers can tell which input led there.
+void check(Napi::Env env, const std::string& problem) {
+  if (!problem.empty()) throw Napi::RangeError::New(env, "x: " + problem);
+}
+}  // namespace
+
+// evaluate(x) → {loss, gradient}
+Napi::Value ProblemHandle::Evaluate(const Napi::CallbackInfo& info) {
+  const Objective& f = objective(info.Env());
+  const double* x = point(info, 0, "x");
+  Point at;
+  check(info.Env(), f.evaluate(x, at));
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("loss", at.loss);
+  out.Set("gradient", copyOut(info.Env(), at.gradient));
+  return out;
+}
+
+// pieces(x) → the structured Hessian's pieces at x (MATH.md section 3).
+Napi::Value ProblemHandle::Pieces(const Napi::CallbackInfo& info) {
+  const Objective& f = objective(info.Env());
+  const double* x = point(info, 0, "x");
+  Point at;
+  check(info.Env(), f.evaluate(x, at));
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("loss", at.loss);
+  out.Set("z", copyOut(env, at.z));
+  out.Set("gradZ", copyOut(env, at.terms.grad));
+  out.Set("delta", copyOut(env, at.terms.delta));
+  out.Set("D", copyOut(env, at.terms.D));
+  out.Set("u0", copyOut(env, at.terms.u0));
+  out.Set("u1", copyOut(env, at.terms.u1));
+  auto s = Napi::Float64Array::New(env, 4);
+  s[0] = at.terms.sigma;
+  s[1] = -1.0;
+  s[2] = -1.0;
+  s[3] = 0.0;
+  out.Set("S", s);
+  return out;
+}
+
+Napi::Value ProblemHandle::Hessian(const Napi::CallbackInfo& info) {
+  const Objective& f = objective(info.Env());
+  const double* x = point(info, 0, "x");
+  Point at;
+  check(info.Env(), f.evaluate(x, at));
+  f.prepareHessian(at);
+  const int64_t d = f.dim();
+  auto h = Napi::Float64Array::New(info.Env(), d * d);
+  f.denseHessian(at, h.Data());
+  return h;
+}
+
+Napi::Value ProblemHandle::HessianVector(const Napi::CallbackInfo& info) {
+  const Objective& f = objective(info.Env());
+  const double* x = point(info, 0, "x");
+  const double* v = point(info, 1, "v");
+  Point at;
+  check(info.Env(), f.evaluate(x, at));
+  auto out = Napi::Float64Array::New(info.Env(), f.dim());
+  std::vector<double> scratch;
+  f.hessianVector(at, v, out.Data(), scratch);
+  return out;
+}
+
+// predict(x) → the model's prediction φ(a∘softmax(Cx) + c), n values.
+Napi::Value ProblemHandle::Predict(const Napi::CallbackInfo& info) {
+  const Objective& f = objective(info.Env());
+  const double* x = point(info, 0, "x");
+  std::vector<double> z(f.rows());
+  f.matrix().multiply(x, z.data());
+  auto y = Napi::Float64Array::New(info.Env(), f.rows());
+  predict(f.model(), z.data(), f.rows(), y.Data());
+  return y;
+}
+
+}  // namespace softnewton::binding

@@ -1,0 +1,34 @@
+// Thin wrappers over BLAS-3 and LAPACK for the d × d work: this is where the d^ω of the method
+// lives. Symmetric matrices are d × d, column-major, with the upper triangle authoritative until
+// symmetrize() mirrors it (then row-major and column-major read the same).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "core/matrix.h"
+
+namespace softnewton {
+
+// M += Σ_{r} weight[r] · c_{row[r]} c_{row[r]}ᵀ over the listed rows (all rows when `rowList` is
+// null, with weight indexed by row). Weights may be negative. Rows with many entries go through
+// dsyrk in blocks; rows with few are scattered directly (Σ nnz² work).
+void accumulateGram(const MatrixView& c, const double* weight, const int64_t* rowList, int64_t count,
+                    double* m);
+
+// M += α a aᵀ + β (a bᵀ + b aᵀ): the rank-2 term of the Hessian.
+void addRank2(int64_t d, double alpha, const double* a, double beta, const double* b, double* m);
+void addDiagonal(int64_t d, double value, double* m);
+void symmetrize(int64_t d, double* m);  // copy upper → lower
+
+// In-place Cholesky of the upper triangle (M = RᵀR). Returns false when M is not positive definite.
+bool cholesky(int64_t d, double* m);
+// Solves (RᵀR) x = rhs in place, R from cholesky().
+void choleskySolve(int64_t d, const double* r, double* rhs);
+
+// The k × d block product Aᵀ A, accumulated: M += Aᵀ A for a row-major k × d matrix A.
+void accumulateSyrk(int64_t d, int64_t k, const double* a, double alpha, double* m);
+
+// Smallest eigenvalue of a symmetric matrix (full storage). Used by tests and certificates.
+double smallestEigenvalue(int64_t d, const double* m);
+
+}  // namespace softnewton

@@ -1,0 +1,98 @@
+#include "core/matrix.h"
+
+#include <cblas.h>
+
+#include <cmath>
+#include <cstring>
+
+namespace softnewton {
+
+double MatrixView::exactGramCost() const {
+  if (isDense()) return static_cast<double>(rows) * static_cast<double>(cols) * static_cast<double>(cols);
+  double cost = 0.0;
+  for (int64_t i = 0; i < rows; ++i) {
+    const double k = static_cast<double>(indptr[i + 1] - indptr[i]);
+    cost += k * k;
+  }
+  return cost;
+}
+
+void MatrixView::multiply(const double* x, double* z) const {
+  if (isDense()) {
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, rows, cols, 1.0, dense, cols, x, 1, 0.0, z, 1);
+    return;
+  }
+  for (int64_t i = 0; i < rows; ++i) {
+    // Four independent accumulators: the loop is bound by the chain of multiply-adds, not memory.
+    double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    int32_t p = indptr[i];
+    const int32_t end = indptr[i + 1];
+    for (; p + 3 < end; p += 4) {
+      a0 += values[p] * x[indices[p]];
+      a1 += values[p + 1] * x[indices[p + 1]];
+      a2 += values[p + 2] * x[indices[p + 2]];
+      a3 += values[p + 3] * x[indices[p + 3]];
+    }
+    for (; p < end; ++p) a0 += values[p] * x[indices[p]];
+    z[i] = (a0 + a1) + (a2 + a3);
+  }
+}
+
+void MatrixView::multiplyTransposed(const double* r, double* g) const {
+  if (isDense()) {
+    cblas_dgemv(CblasRowMajor, CblasTrans, rows, cols, 1.0, dense, cols, r, 1, 0.0, g, 1);
+    return;
+  }
+  std::memset(g, 0, sizeof(double) * cols);
+  for (int64_t i = 0; i < rows; ++i) {
+    const double ri = r[i];
+    if (ri == 0.0) continue;
+    for (int32_t p = indptr[i]; p < indptr[i + 1]; ++p) g[indices[p]] += values[p] * ri;
+  }
+}
+
+void MatrixView::scatterRow(int64_t i, double scale, double* out) const {
+  if (isDense()) {
+    const double* row = dense + i * cols;
+    for (int64_t j = 0; j < cols; ++j) out[j] = scale * row[j];
+    return;
+  }
+  std::memset(out, 0, sizeof(double) * cols);
+  for (int32_t p = indptr[i]; p < indptr[i + 1]; ++p) out[indices[p]] = scale * values[p];
+}
+
+std::string validate(const MatrixView& c, int64_t indicesLength, int64_t valuesLength,
+                     int64_t denseLength) {
+  if (c.rows < 0 || c.cols < 1) return "C: rows must be >= 0 and cols >= 1";
+  if (c.cols > INT32_MAX) return "C.cols: must be below 2^31";
+  if (c.isDense()) {
+    if (c.rows > 0 && c.cols > INT64_MAX / c.rows) return "C: rows * cols overflows";
+    if (denseLength != c.rows * c.cols) return "C.data: length must be rows * cols";
+  } else {
+    if (!c.indptr || !c.indices || !c.values) return "C: CSR arrays are missing";
+    if (c.indptr[0] != 0) return "C.indptr: must start at 0";
+    for (int64_t i = 0; i < c.rows; ++i) {
+      if (c.indptr[i + 1] < c.indptr[i]) return "C.indptr: must be non-decreasing (row " + std::to_string(i) + ")";
+    }
+    const int64_t nnz = c.indptr[c.rows];
+    if (nnz != indicesLength) return "C.indptr: last entry must equal the length of C.indices";
+    if (nnz != valuesLength) return "C.values: length must equal the length of C.indices";
+    for (int64_t i = 0; i < c.rows; ++i) {
+      int64_t previous = -1;
+      for (int32_t p = c.indptr[i]; p < c.indptr[i + 1]; ++p) {
+        const int64_t j = c.indices[p];
+        if (j < 0 || j >= c.cols) return "C.indices: column index out of range in row " + std::to_string(i);
+        if (j <= previous) return "C.indices: must be strictly increasing within a row (row " + std::to_string(i) + ")";
+        previous = j;
+      }
+    }
+  }
+  const int64_t count = c.isDense() ? denseLength : valuesLength;
+  const double* v = c.isDense() ? c.dense : c.values;
+  for (int64_t p = 0; p < count; ++p) {
+    if (!std::isfinite(v[p])) return c.isDense() ? "C.data: must be finite" : "C.values: must be finite";
+  }
+  return "";
+}
+
+}  // namespace softnewton

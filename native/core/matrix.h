@@ -1,0 +1,52 @@
+// The input matrix C, seen without copying: CSR (indptr, indices, values) or dense row-major.
+// z = Cx and g = Cᵀr are the only places the data meets the model; both touch every stored entry
+// once.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace softnewton {
+
+struct MatrixView {
+  int64_t rows = 0;
+  int64_t cols = 0;
+  // Dense layout: rows × cols, row-major. When null, the CSR arrays below are used.
+  const double* dense = nullptr;
+  // CSR layout: indptr has rows + 1 entries; indices (0-based, strictly increasing within a row)
+  // and values have indptr[rows] entries.
+  const int32_t* indptr = nullptr;
+  const int32_t* indices = nullptr;
+  const double* values = nullptr;
+
+  bool isDense() const { return dense != nullptr; }
+  int64_t nnz() const { return isDense() ? rows * cols : indptr[rows]; }
+  int64_t rowNnz(int64_t i) const { return isDense() ? cols : indptr[i + 1] - indptr[i]; }
+  // Σ_i nnz(row_i)²: the cost of forming Cᵀ diag(D) C exactly.
+  double exactGramCost() const;
+
+  // z = C x (z has `rows` entries).
+  void multiply(const double* x, double* z) const;
+  // g = Cᵀ r (g has `cols` entries; overwritten).
+  void multiplyTransposed(const double* r, double* g) const;
+
+  // Calls f(column, value) for each stored entry of row i, in column order.
+  template <class F>
+  void forEachInRow(int64_t i, F&& f) const {
+    if (isDense()) {
+      const double* row = dense + i * cols;
+      for (int64_t j = 0; j < cols; ++j) f(j, row[j]);
+    } else {
+      for (int32_t p = indptr[i]; p < indptr[i + 1]; ++p) f(static_cast<int64_t>(indices[p]), values[p]);
+    }
+  }
+  // Writes row i, scaled by `scale`, into a dense buffer of `cols` entries (zeroed first).
+  void scatterRow(int64_t i, double scale, double* out) const;
+};
+
+// Checks everything memory safety depends on (sizes, indptr monotone and in range, column indices
+// in range and strictly increasing within a row) and that every value is finite. Returns an empty
+// string when the view is valid, otherwise a message that names the field.
+std::string validate(const MatrixView& c, int64_t indicesLength, int64_t valuesLength,
+                     int64_t denseLength);
+
+}  // namespace softnewton

@@ -1,0 +1,28 @@
+// Planted problems (MATH.md section 6): C with a given density and values of variance
+// 1/(density·d), x* uniform on the sphere of radius R, b = the model's prediction at Cx* plus
+// optional Gaussian noise. Seeded and deterministic.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "core/model.h"
+
+namespace softnewton {
+
+struct PlantedOptions {
+  int64_t rows = 0, cols = 0;
+  double density = 1.0;
+  double radius = 1.0;
+  double noise = 0.0;
+  uint64_t seed = 0;
+};
+
+struct PlantedProblem {
+  std::vector<int32_t> indptr, indices;
+  std::vector<double> values, xStar, target;
+};
+
+// `spec.target` is ignored; the generated b is returned in `target`.
+PlantedProblem generatePlanted(const PlantedOptions& options, const ModelSpec& spec);
+
+}  // namespace softnewton

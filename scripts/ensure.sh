@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs whatever this checkout still lacks, and nothing it already has:
+#   1. Debian packages (OpenBLAS, LAPACKE, Eigen, liblbfgs, a C++ toolchain) via apt-get;
+#   2. npm dependencies, exactly as package-lock.json pins them;
+#   3. the native addon and the TypeScript build, when their sources are newer than the output.
+# It is what `npm test` and `npm run demo` run first, so both work on a fresh Debian machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 'softnewton setup: %s\n' "$*" >&2; }
+
+debian_packages=(build-essential python3 pkg-config libopenblas-dev liblapacke-dev libeigen3-dev liblbfgs-dev)
+missing=()
+for pkg in "${debian_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null; then
+    say "missing Debian packages: ${missing[*]}; install them as root: apt-get install ${missing[*]}"
+    exit 1
+  fi
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  say "installing Debian packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm ci only when the lock file changed since the last install (npm writes this marker).
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm dependencies"
+  # --ignore-scripts: the addon is built below, after the system libraries are known to be there.
+  npm ci --ignore-scripts --no-audit --no-fund >/dev/null
+fi
+
+newer_than() { # newer_than OUTPUT INPUT... : true when OUTPUT is missing or older than any input
+  local out=$1; shift
+  [ -e "$out" ] || return 0
+  [ -n "$(find "$@" -newer "$out" -type f -print -quit 2>/dev/null)" ]
+}
+
+if newer_than build/Release/softnewton.node native binding.gyp; then
+  say "building the native addon"
+  npx --no-install node-gyp rebuild --jobs=2 >build.log 2>&1 || { cat build.log >&2; exit 1; }
+  rm -f build.log
+fi
+if newer_than dist/.stamp src test bench tsconfig.json; then
+  say "compiling TypeScript"
+  npx --no-install tsc -p tsconfig.json
+  touch dist/.stamp
+fi
