@@ -1,0 +1,76 @@
+/**
+ * Loads the native addon once per thread. When loading fails, one error lists the likely causes
+ * and the fix for each, rather than a bare dlopen message.
+ */
+import * as path from 'node:path';
+import type { Matrix } from './matrix';
+
+export interface NativeProblemSpec {
+  rows: number;
+  cols: number;
+  data?: Float64Array;
+  indptr?: Int32Array;
+  indices?: Int32Array;
+  values?: Float64Array;
+  target: Float64Array;
+  model: string;
+  unit: string;
+  scale: Float64Array;
+  bias: Float64Array;
+  weight: Float64Array;
+  ridge: number;
+}
+
+export interface NativePieces {
+  loss: number;
+  z: Float64Array;
+  gradZ: Float64Array;
+  delta: Float64Array;
+  D: Float64Array;
+  u0: Float64Array;
+  u1: Float64Array;
+  S: Float64Array;
+}
+
+export interface NativeProblem {
+  evaluate(x: Float64Array): { loss: number; gradient: Float64Array };
+  pieces(x: Float64Array): NativePieces;
+  hessian(x: Float64Array): Float64Array;
+  hessianVector(x: Float64Array, v: Float64Array): Float64Array;
+  predict(x: Float64Array): Float64Array;
+}
+
+export interface NativeAddon {
+  NativeProblem: new (spec: NativeProblemSpec) => NativeProblem;
+  generatePlanted(options: {
+    rows: number; cols: number; density: number; radius: number; noise: number; seed: number;
+    model: string; unit: string; scale: Float64Array; bias: Float64Array;
+  }): { indptr: Int32Array; indices: Int32Array; values: Float64Array; xStar: Float64Array; target: Float64Array };
+  blasThreads(threads?: number): number;
+}
+
+let addon: NativeAddon | undefined;
+
+export function native(): NativeAddon {
+  if (addon) return addon;
+  const file = path.resolve(__dirname, '..', '..', 'build', 'Release', 'softnewton.node');
+  try {
+    addon = require(file) as NativeAddon;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `softnewton: could not load the native addon ${file}\n  ${reason}\n` +
+        'Likely causes and fixes:\n' +
+        '  - the addon was never built: run `npm run ensure` (installs Debian packages, builds it)\n' +
+        '  - OpenBLAS, LAPACKE or liblbfgs is missing: apt-get install libopenblas-dev liblapacke-dev liblbfgs-dev\n' +
+        '  - it was built for another Node.js version: run `npx node-gyp rebuild` in the package folder',
+    );
+  }
+  return addon;
+}
+
+export function matrixFields(c: Matrix): Pick<NativeProblemSpec, 'rows' | 'cols' | 'data' | 'indptr' | 'indices' | 'values'> {
+  return 'data' in c
+    ? { rows: c.rows, cols: c.cols, data: c.data }
+    : { rows: c.rows, cols: c.cols, indptr: c.indptr, indices: c.indices, values: c.values };
+}

@@ -1,0 +1,168 @@
+/**
+ * A Problem is the data (C, b) plus the model (MATH.md sections 1–3). It evaluates
+ *
+ *     L(x) = ℓ(Cx) + ½‖W C x‖² + ½ λ‖x‖²
+ *
+ * its gradient, its Hessian (dense or as Hessian–vector products) and the Hessian's structured
+ * pieces, all in native code. Inputs are validated here, before they cross into C++, and again
+ * natively where memory safety depends on them.
+ *
+ * With unit `relu` the Hessian is the generalised one (φ″ = 0 away from the kink, φ′(0) = 0); and
+ * since a∘s > 0, `relu` equals `identity` unless the bias is negative somewhere.
+ */
+import { fromNative, InputError } from './errors';
+import { Matrix, nnz, validateMatrix } from './matrix';
+import { matrixFields, native, NativePieces, NativeProblem, NativeProblemSpec } from './native';
+import { requireChoice, requireNumber, requireRowParameter, requireVector } from './validate';
+
+export const MODELS = ['softmax-unit', 'softmax', 'relu-softmax'] as const;
+export const UNITS = ['identity', 'relu', 'sigmoid', 'tanh', 'softplus', 'exp', 'gelu'] as const;
+export type ModelName = (typeof MODELS)[number];
+export type UnitName = (typeof UNITS)[number];
+
+export interface ModelOptions {
+  /** `softmax-unit` (default): ½‖φ(a∘softmax(Cx) + c) − b‖². `softmax`: ½‖softmax(Cx) − b‖².
+   *  `relu-softmax`: softmax after a ReLU; it also takes unit, scale and bias (defaults give MATH.md's form). */
+  model?: ModelName;
+  /** The second layer's unit φ (default `identity`). */
+  unit?: UnitName;
+  /** a: a number, `'n'` (the number of rows) or one value per row. Default 1. */
+  scale?: number | 'n' | Float64Array | number[];
+  /** c: a number or one value per row. Default 0. */
+  bias?: number | Float64Array | number[];
+  /** w, the regularisation weights ½‖W C x‖²: a number ≥ 0 or one value per row. Default 0. */
+  w?: number | Float64Array | number[];
+  /** λ ≥ 0, the ridge ½ λ‖x‖². Default 0. */
+  ridge?: number;
+}
+
+/** The Hessian at a point as MATH.md section 3 structures it: ∇²ℓ(z) = diag(δ) + U S Uᵀ. */
+export interface HessianPieces {
+  loss: number;
+  /** z = Cx */
+  z: Float64Array;
+  /** ∇ℓ(z) + w²∘z: the gradient in row space (∇L = Cᵀ gradZ + λx). */
+  gradZ: Float64Array;
+  delta: Float64Array;
+  /** D = δ + w² */
+  D: Float64Array;
+  /** The two columns of U: u0 = s and u1 = q (masked by 1[z > 0] for relu-softmax). */
+  u0: Float64Array;
+  u1: Float64Array;
+  /** S, 2 × 2 row-major: [σ, −1, −1, 0] with σ = γ + 2α. */
+  S: Float64Array;
+}
+
+export class Problem {
+  readonly C: Matrix;
+  readonly b: Float64Array;
+  readonly rows: number;
+  readonly cols: number;
+  readonly nnz: number;
+  readonly model: ModelName;
+  readonly unit: UnitName;
+  /** Length 1 (one value for all rows) or n. */
+  readonly scale: Float64Array;
+  readonly bias: Float64Array;
+  readonly w: Float64Array;
+  readonly ridge: number;
+  /** @internal the validated native problem; its arrays are this object's arrays. */
+  readonly handle: NativeProblem;
+
+  constructor(C: Matrix, b: Float64Array | number[], options: ModelOptions = {}) {
+    this.C = validateMatrix(C);
+    this.rows = this.C.rows;
+    this.cols = this.C.cols;
+    this.nnz = nnz(this.C);
+    this.b = requireVector('b', b, this.rows);
+    const o = options ?? {};
+    if (typeof o !== 'object') throw new InputError('options', 'expected an object');
+    this.model = requireChoice('model', o.model ?? 'softmax-unit', MODELS);
+    this.unit = requireChoice('unit', o.unit ?? 'identity', UNITS);
+    if (this.model === 'softmax') {
+      // The one-layer model is the special case φ = identity, a = 1, c = 0: other values are a mistake.
+      if (o.unit !== undefined && o.unit !== 'identity') throw new InputError('unit', `model softmax has no unit (it is identity), received "${o.unit}"`);
+      if (o.scale !== undefined && o.scale !== 1) throw new InputError('scale', 'model softmax has scale 1; use softmax-unit for another scale');
+      if (o.bias !== undefined && o.bias !== 0) throw new InputError('bias', 'model softmax has bias 0; use softmax-unit for a bias');
+    }
+    this.scale = requireRowParameter('scale', o.scale === 'n' ? this.rows : (o.scale ?? 1), this.rows);
+    this.bias = requireRowParameter('bias', o.bias ?? 0, this.rows);
+    this.w = requireRowParameter('w', o.w ?? 0, this.rows, { min: 0 });
+    this.ridge = requireNumber('ridge', o.ridge ?? 0, { min: 0 });
+    try {
+      this.handle = new (native().NativeProblem)(this.spec());
+    } catch (error) {
+      fromNative(error);
+    }
+  }
+
+  /** What the native layer (in this thread or a worker) needs to rebuild this problem. */
+  spec(): NativeProblemSpec {
+    return {
+      ...matrixFields(this.C),
+      target: this.b,
+      model: this.model,
+      unit: this.unit,
+      scale: this.scale,
+      bias: this.bias,
+      weight: this.w,
+      ridge: this.ridge,
+    };
+  }
+
+  /** The model options, as accepted by the constructor (for reports and for rebuilding). */
+  options(): Required<Omit<ModelOptions, 'scale' | 'bias' | 'w'>> & { scale: Float64Array; bias: Float64Array; w: Float64Array } {
+    return { model: this.model, unit: this.unit, scale: this.scale, bias: this.bias, w: this.w, ridge: this.ridge };
+  }
+
+  private point(x: Float64Array | number[], field = 'x'): Float64Array {
+    return requireVector(field, x, this.cols);
+  }
+
+  private call<T>(f: () => T): T {
+    try {
+      return f();
+    } catch (error) {
+      fromNative(error);
+    }
+  }
+
+  /** L(x) and ∇L(x) from one evaluation (two passes over C). */
+  evaluate(x: Float64Array | number[]): { loss: number; gradient: Float64Array } {
+    const p = this.point(x);
+    return this.call(() => this.handle.evaluate(p));
+  }
+
+  loss(x: Float64Array | number[]): number {
+    return this.evaluate(x).loss;
+  }
+
+  gradient(x: Float64Array | number[]): Float64Array {
+    return this.evaluate(x).gradient;
+  }
+
+  /** ∇²L(x) as a d × d row-major (symmetric) Float64Array; Cᵀ diag(D) C is formed with BLAS-3. */
+  hessian(x: Float64Array | number[]): Float64Array {
+    const p = this.point(x);
+    return this.call(() => this.handle.hessian(p));
+  }
+
+  /** ∇²L(x) v in two passes over C, without forming the Hessian. */
+  hessianVector(x: Float64Array | number[], v: Float64Array | number[]): Float64Array {
+    const p = this.point(x);
+    const q = this.point(v, 'v');
+    return this.call(() => this.handle.hessianVector(p, q));
+  }
+
+  /** The structured Hessian pieces at x: ∇²L = Cᵀ diag(D) C + (CᵀU) S (CᵀU)ᵀ + λI. */
+  pieces(x: Float64Array | number[]): HessianPieces {
+    const p = this.point(x);
+    return this.call(() => this.handle.pieces(p)) as NativePieces;
+  }
+
+  /** The model's prediction φ(a∘softmax(Cx) + c) for every row. */
+  predict(x: Float64Array | number[]): Float64Array {
+    const p = this.point(x);
+    return this.call(() => this.handle.predict(p));
+  }
+}
