@@ -1,6 +1,6 @@
-// Registers the addon, and does only that. The addon is context-aware: each worker thread that
-// loads it gets its own instance (NODE_API_ADDON), with no process-wide mutable state.
-#include <napi.h>
+// Registers the addon, and does only that: one line per exported function, each defined in the
+// file of its feature.
+#include "binding/addon.h"
 
 #include "binding/generate.h"
 #include "binding/problem_handle.h"
@@ -12,34 +12,31 @@ int openblas_get_num_threads(void);
 
 namespace softnewton::binding {
 
-class Addon : public Napi::Addon<Addon> {
- public:
-  Addon(Napi::Env env, Napi::Object exports) {
-    Napi::Function problem = ProblemHandle::Init(env);
-    problemClass_ = Napi::Persistent(problem);
-    DefineAddon(exports, {
-                             InstanceValue("NativeProblem", problem, napi_enumerable),
-                             InstanceMethod("generatePlanted", &Addon::Generate, napi_enumerable),
-                             InstanceMethod("blasThreads", &Addon::BlasThreads, napi_enumerable),
-                         });
+namespace {
+// blasThreads() → the OpenBLAS thread count; blasThreads(n) sets it (process-wide in OpenBLAS).
+Napi::Value BlasThreads(const Napi::CallbackInfo& info) {
+  if (info.Length() > 0 && !info[0].IsUndefined()) {
+    if (!info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "threads: expected a number");
+    const int n = info[0].As<Napi::Number>().Int32Value();
+    if (n < 1 || n > 1024) throw Napi::TypeError::New(info.Env(), "threads: expected an integer from 1 to 1024");
+    openblas_set_num_threads(n);
   }
+  return Napi::Number::New(info.Env(), openblas_get_num_threads());
+}
+}  // namespace
 
- private:
-  Napi::Value Generate(const Napi::CallbackInfo& info) { return GeneratePlanted(info); }
-
-  // blasThreads() → the OpenBLAS thread count; blasThreads(n) sets it (process-wide in OpenBLAS).
-  Napi::Value BlasThreads(const Napi::CallbackInfo& info) {
-    if (info.Length() > 0 && !info[0].IsUndefined()) {
-      if (!info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "threads: expected a number");
-      const int n = info[0].As<Napi::Number>().Int32Value();
-      if (n < 1 || n > 1024) throw Napi::TypeError::New(info.Env(), "threads: expected an integer from 1 to 1024");
-      openblas_set_num_threads(n);
-    }
-    return Napi::Number::New(info.Env(), openblas_get_num_threads());
-  }
-
-  Napi::FunctionReference problemClass_;
-};
+Addon::Addon(Napi::Env env, Napi::Object exports) {
+  Napi::Function problem = ProblemHandle::Init(env);
+  problemClass_ = Napi::Persistent(problem);
+  auto function = [&](const char* name, Napi::Function::Callback callback) {
+    return InstanceValue(name, Napi::Function::New(env, callback, name), napi_enumerable);
+  };
+  DefineAddon(exports, {
+                           InstanceValue("NativeProblem", problem, napi_enumerable),
+                           function("generatePlanted", GeneratePlanted),
+                           function("blasThreads", BlasThreads),
+                       });
+}
 
 }  // namespace softnewton::binding
 

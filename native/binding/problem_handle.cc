@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "binding/addon.h"
 #include "binding/convert.h"
 #include "core/linalg.h"
 
@@ -172,6 +173,13 @@ Napi::Value ProblemHandle::Predict(const Napi::CallbackInfo& info) {
   auto y = Napi::Float64Array::New(info.Env(), f.rows());
   predict(f.model(), z.data(), f.rows(), y.Data());
   return y;
+}
+
+ProblemHandle& unwrapProblem(Napi::Env env, Napi::Value value, const char* field) {
+  Addon* addon = env.GetInstanceData<Addon>();
+  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(addon->problemClass()))
+    fail(env, std::string(field) + ": expected a NativeProblem");
+  return *ProblemHandle::Unwrap(value.As<Napi::Object>());
 }
 
 }  // namespace softnewton::binding

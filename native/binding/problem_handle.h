@@ -38,4 +38,8 @@ class ProblemHandle : public Napi::ObjectWrap<ProblemHandle> {
   std::unique_ptr<Objective> objective_;
 };
 
+// The ProblemHandle behind a JavaScript value, after checking it really is a NativeProblem of this
+// environment (a foreign object would otherwise be reinterpreted as one).
+ProblemHandle& unwrapProblem(Napi::Env env, Napi::Value value, const char* field);
+
 }  // namespace softnewton::binding

@@ -1,0 +1,41 @@
+// One interface for every sketch: the rows of D^{1/2} C → an approximation M̃ of
+// M = Cᵀ diag(D) C (MATH.md section 4). The solver asks for a sketch by kind and size and never
+// looks inside.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "core/matrix.h"
+
+namespace softnewton {
+
+enum class SketchKind { Auto, None, Leverage, CountSketch, Osnap, Uniform };
+
+const char* sketchName(SketchKind kind);
+
+struct SketchOptions {
+  SketchKind kind = SketchKind::Auto;
+  int64_t rows = 0;           // k: sketch rows (CountSketch/OSNAP buckets, or sampled rows)
+  int osnapNonzeros = 4;      // s: buckets per row for OSNAP
+  uint64_t seed = 0;
+  int threads = 1;            // row-block parallelism; the result is identical for every value
+};
+
+struct SketchReport {
+  SketchKind kind = SketchKind::None;  // the kind actually used (Auto resolved)
+  int64_t rows = 0;                    // k actually used (n for None)
+  int64_t negativeRows = 0;            // rows with D < 0
+  // How the D⁻ part was handled: "none" (D ≥ 0), "exact" (few rows) or "sketched".
+  std::string negativePart = "none";
+};
+
+// m (d × d, column-major, upper triangle; zero on entry) += M̃ ≈ Cᵀ diag(D) C.
+SketchReport sketchGram(const MatrixView& c, const double* D, const SketchOptions& options, double* m);
+
+// `None` when the exact product is cheaper (Σ_i nnz(row_i)² ≤ k·d²), else `Leverage`.
+SketchKind resolveAuto(const MatrixView& c, int64_t k);
+
+// The documented default k for a target spectral error ε₀: k = ⌈c · d · ln(d + 1) / ε₀²⌉ capped at n.
+int64_t sketchRowsForEpsilon(int64_t rows, int64_t d, double eps0);
+
+}  // namespace softnewton
