@@ -16,10 +16,20 @@
         "native/core/objective.cc",
         "native/core/linalg.cc",
         "native/core/planted.cc",
+        "native/core/sketch/sketch.cc",
+        "native/core/sketch/leverage.cc",
+        "native/core/sketch/countsketch.cc",
+        "native/core/sketch/uniform.cc",
+        "native/core/solver/loop.cc",
+        "native/core/solver/newton.cc",
+        "native/core/solver/first_order.cc",
+        "native/core/solver/solve.cc",
         "native/binding/addon.cc",
         "native/binding/convert.cc",
         "native/binding/problem_handle.cc",
-        "native/binding/generate.cc"
+        "native/binding/generate.cc",
+        "native/binding/sketch_binding.cc",
+        "native/binding/solve_binding.cc"
       ],
       "include_dirs": ["native"],
       "cflags_cc": [

@@ -8,3 +8,5 @@ export type { CsrMatrix, DenseMatrix, Matrix } from './matrix';
 export { generatePlanted, plantedProblem } from './planted';
 export type { PlantedOptions, PlantedProblem } from './planted';
 export { SoftnewtonError, InputError, DataFormatError, NumericalError, AbortError } from './errors';
+export { solve, solveSync, METHODS, SKETCHES } from './solve';
+export type { SolveOptions, SolveResult, TraceRow, MethodName, SketchName, StopReason } from './solve';

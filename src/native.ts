@@ -40,6 +40,20 @@ export interface NativeProblem {
   predict(x: Float64Array): Float64Array;
 }
 
+export interface NativeSketchOptions {
+  kind?: string;
+  rows?: number;
+  seed?: number;
+  osnapNonzeros?: number;
+}
+
+export interface NativeSketchReport {
+  kind: string;
+  rows: number;
+  negativeRows: number;
+  negativePart: 'none' | 'exact' | 'sketched';
+}
+
 export interface NativeAddon {
   NativeProblem: new (spec: NativeProblemSpec) => NativeProblem;
   generatePlanted(options: {
@@ -47,6 +61,11 @@ export interface NativeAddon {
     model: string; unit: string; scale: Float64Array; bias: Float64Array;
   }): { indptr: Int32Array; indices: Int32Array; values: Float64Array; xStar: Float64Array; target: Float64Array };
   blasThreads(threads?: number): number;
+  sketchGram(problem: NativeProblem, x: Float64Array, options: NativeSketchOptions): { gram: Float64Array; report: NativeSketchReport };
+  sketchSpectrum(problem: NativeProblem, x: Float64Array, options: NativeSketchOptions & { relativeTo?: 'signed' | 'absolute' }): { minEig: number; maxEig: number; report: NativeSketchReport };
+  sketchRowsForEpsilon(rows: number, cols: number, epsilon: number): number;
+  solve(problem: NativeProblem, options: object, onIteration: ((row: never) => void) | undefined, cancel: Int32Array): Promise<unknown>;
+  solveSync(problem: NativeProblem, options: object): unknown;
 }
 
 let addon: NativeAddon | undefined;

@@ -4,6 +4,8 @@
 
 #include "binding/generate.h"
 #include "binding/problem_handle.h"
+#include "binding/sketch_binding.h"
+#include "binding/solve_binding.h"
 
 extern "C" {
 void openblas_set_num_threads(int);
@@ -35,6 +37,11 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
                            InstanceValue("NativeProblem", problem, napi_enumerable),
                            function("generatePlanted", GeneratePlanted),
                            function("blasThreads", BlasThreads),
+                           function("sketchGram", SketchGram),
+                           function("sketchSpectrum", SketchSpectrum),
+                           function("sketchRowsForEpsilon", SketchRowsForEpsilon),
+                           function("solve", Solve),
+                           function("solveSync", SolveSync),
                        });
 }
 

@@ -14,27 +14,28 @@ double dot(const double* a, const double* b, int64_t n) {
 }
 }  // namespace
 
-std::string Objective::lossAt(const double* x, double* loss, std::vector<double>& z, RowTerms& scratch) const {
-  z.resize(c_.rows);
-  c_.multiply(x, z.data());
-  std::string problem = evaluateModel(spec_, z.data(), c_.rows, scratch);
-  *loss = scratch.loss + 0.5 * spec_.ridge * dot(x, x, c_.cols);
+std::string Objective::evaluate(const double* x, Point& at) const {
+  if (at.x.data() != x) at.x.assign(x, x + c_.cols);
+  at.z.resize(c_.rows);
+  c_.multiply(x, at.z.data());
+  std::string problem = lossFromZ(at);
+  if (problem.empty()) finishGradient(at);
   return problem;
 }
 
-std::string Objective::evaluate(const double* x, Point& at) const {
-  const int64_t d = c_.cols;
-  if (at.x.data() != x) at.x.assign(x, x + d);
-  at.z.resize(c_.rows);
-  c_.multiply(x, at.z.data());
+std::string Objective::lossFromZ(Point& at) const {
   std::string problem = evaluateModel(spec_, at.z.data(), c_.rows, at.terms);
-  at.loss = at.terms.loss + 0.5 * spec_.ridge * dot(x, x, d);
-  at.gradient.resize(d);
-  c_.multiplyTransposed(at.terms.grad.data(), at.gradient.data());
-  for (int64_t j = 0; j < d; ++j) at.gradient[j] += spec_.ridge * x[j];
+  at.loss = at.terms.loss + 0.5 * spec_.ridge * dot(at.x.data(), at.x.data(), c_.cols);
   at.ctU0.clear();
   at.ctU1.clear();
   return problem;
+}
+
+void Objective::finishGradient(Point& at) const {
+  const int64_t d = c_.cols;
+  at.gradient.resize(d);
+  c_.multiplyTransposed(at.terms.grad.data(), at.gradient.data());
+  for (int64_t j = 0; j < d; ++j) at.gradient[j] += spec_.ridge * at.x[j];
 }
 
 void Objective::prepareHessian(Point& at) const {

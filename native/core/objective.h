@@ -31,11 +31,14 @@ class Objective {
   const MatrixView& matrix() const { return c_; }
   const ModelSpec& model() const { return spec_; }
 
-  // Loss only (one pass over C): what a line search needs. "" or an overflow message.
-  std::string lossAt(const double* x, double* loss, std::vector<double>& zScratch, RowTerms& scratch) const;
-  // Loss, gradient and row terms at x (two passes over C).
+  // Loss, gradient and row terms at x (two passes over C). "" or an overflow message.
   std::string evaluate(const double* x, Point& at) const;
-  // CᵀU for the rank-2 term (two more passes); needed before hessianVector or denseHessian.
+  // Loss and row terms from at.x and at.z, already set: no pass over C. A line search moves along
+  // z − t·Cp without touching C again.
+  std::string lossFromZ(Point& at) const;
+  // On entry, lossFromZ(at) succeeded: ∇L = Cᵀ(row gradient) + λx, one pass over C.
+  void finishGradient(Point& at) const;
+  // CᵀU for the rank-2 term (two more passes); needed before denseHessian or addStructuredTerms.
   void prepareHessian(Point& at) const;
   // out = ∇²L(x) v, two passes over C (MATH.md section 4): Cᵀ(D∘t + U S Uᵀ t) + λv with t = Cv.
   void hessianVector(const Point& at, const double* v, double* out, std::vector<double>& rowScratch) const;

@@ -1,0 +1,200 @@
+#include "binding/solve_binding.h"
+
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+
+#include "binding/convert.h"
+#include "binding/problem_handle.h"
+#include "core/solver/solver.h"
+
+namespace softnewton::binding {
+
+namespace {
+
+Method parseMethod(Napi::Env env, const std::string& name) {
+  for (Method m : {Method::ApproxNewton, Method::Newton, Method::NewtonPcg, Method::GradientDescent, Method::Lbfgs})
+    if (name == methodName(m)) return m;
+  fail(env, "method: unknown method '" + name + "'");
+}
+
+SketchKind parseSketch(Napi::Env env, const std::string& name) {
+  for (SketchKind k : {SketchKind::Auto, SketchKind::None, SketchKind::Leverage, SketchKind::CountSketch,
+                       SketchKind::Osnap, SketchKind::Uniform})
+    if (name == sketchName(k)) return k;
+  fail(env, "sketch: unknown sketch '" + name + "'");
+}
+
+// Everything a solve needs, copied out of JavaScript on the main thread (the "baton").
+struct SolveJob {
+  const Objective* objective = nullptr;
+  SolverOptions options;
+  std::vector<double> x0, xStar;
+  bool hasX0 = false;
+
+  SolveResult run(const TraceSink& sink) {
+    options.xStar = xStar.empty() ? nullptr : xStar.data();
+    return solve(*objective, hasX0 ? x0.data() : nullptr, options, sink);
+  }
+};
+
+std::vector<double> optionalPoint(Napi::Env env, const Napi::Object& o, const char* field, int64_t d) {
+  Napi::Value v = o.Get(field);
+  if (v.IsUndefined() || v.IsNull()) return {};
+  auto a = requireFloat64Array(env, v, field, d);
+  std::vector<double> out(a.Data(), a.Data() + d);
+  for (double x : out)
+    if (!std::isfinite(x)) fail(env, std::string(field) + ": must be finite");
+  return out;
+}
+
+SolveJob parseJob(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ProblemHandle& handle = unwrapProblem(env, info[0], "problem");
+  if (info.Length() < 2 || !info[1].IsObject()) fail(env, "options: expected an object");
+  Napi::Object o = info[1].As<Napi::Object>();
+  SolveJob job;
+  job.objective = &handle.objective(env);
+  const int64_t d = job.objective->dim();
+  SolverOptions& s = job.options;
+  s.method = parseMethod(env, requireString(o, "method"));
+  s.sketch.kind = parseSketch(env, requireString(o, "sketch"));
+  s.sketch.rows = requireCount(o, "sketchRows", 0, INT32_MAX);
+  s.sketch.osnapNonzeros = static_cast<int>(requireCount(o, "osnapNonzeros", 1, 64));
+  s.sketch.threads = static_cast<int>(requireCount(o, "threads", 1, 256));
+  s.eps0 = requireNumber(o, "eps0");
+  if (!(s.eps0 > 0 && s.eps0 < 1)) fail(env, "eps0: must be in (0, 1)");
+  s.tol = requireNumber(o, "tol");
+  s.atol = requireNumber(o, "atol");
+  s.decrementTol = requireNumber(o, "decrementTol");
+  if (s.tol < 0 || s.atol < 0 || s.decrementTol < 0) fail(env, "tol: tolerances must be >= 0");
+  s.maxIterations = static_cast<int>(requireCount(o, "maxIter", 0, 1000000));
+  s.maxInnerIterations = static_cast<int>(requireCount(o, "maxInner", 1, 100000));
+  s.lbfgsMemory = static_cast<int>(requireCount(o, "lbfgsMemory", 1, 1000));
+  s.seed = requireSeed(o, "seed");
+  job.x0 = optionalPoint(env, o, "x0", d);
+  job.hasX0 = !job.x0.empty();
+  job.xStar = optionalPoint(env, o, "xStar", d);
+  return job;
+}
+
+Napi::Object traceRowToJs(Napi::Env env, const TraceRow& r) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("iteration", r.iteration);
+  o.Set("loss", r.loss);
+  o.Set("gradNorm", r.gradNorm);
+  o.Set("step", r.step);
+  o.Set("backtracks", r.backtracks);
+  o.Set("mu", r.mu);
+  o.Set("decrement", std::isnan(r.decrement) ? env.Null() : Napi::Number::New(env, r.decrement));
+  o.Set("sketch", sketchName(r.sketch));
+  o.Set("sketchRows", static_cast<double>(r.sketchRows));
+  o.Set("negativePart", r.negativePart);
+  o.Set("innerIterations", r.innerIterations);
+  o.Set("secondsSparse", r.secondsSparse);
+  o.Set("secondsSketch", r.secondsSketch);
+  o.Set("secondsDense", r.secondsDense);
+  o.Set("seconds", r.seconds);
+  o.Set("distance", std::isnan(r.distance) ? env.Null() : Napi::Number::New(env, r.distance));
+  return o;
+}
+
+Napi::Object resultToJs(Napi::Env env, const SolveResult& r) {
+  Napi::Object o = Napi::Object::New(env);
+  auto x = Napi::Float64Array::New(env, r.x.size());
+  if (!r.x.empty()) std::memcpy(x.Data(), r.x.data(), sizeof(double) * r.x.size());
+  o.Set("x", x);
+  o.Set("loss", r.loss);
+  o.Set("gradNorm", r.gradNorm);
+  o.Set("iterations", r.iterations);
+  o.Set("converged", r.converged);
+  o.Set("stopReason", stopReasonName(r.stopReason));
+  o.Set("message", r.message);
+  o.Set("seconds", r.seconds);
+  Napi::Array trace = Napi::Array::New(env, r.trace.size());
+  for (size_t i = 0; i < r.trace.size(); ++i) trace.Set(static_cast<uint32_t>(i), traceRowToJs(env, r.trace[i]));
+  o.Set("trace", trace);
+  return o;
+}
+
+class SolveWorker : public Napi::AsyncProgressQueueWorker<TraceRow> {
+ public:
+  SolveWorker(Napi::Env env, SolveJob job, Napi::Object problem, Napi::Value onIteration, Napi::Value cancel)
+      : Napi::AsyncProgressQueueWorker<TraceRow>(env, "softnewton.solve"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        job_(std::move(job)) {
+    problem_ = Napi::Persistent(problem);  // keeps the problem's arrays alive while we read them
+    if (onIteration.IsFunction()) onIteration_ = Napi::Persistent(onIteration.As<Napi::Function>());
+    if (!cancel.IsUndefined() && !cancel.IsNull()) {
+      auto flag = requireInt32Array(env, cancel, "cancel", 1);
+      cancel_ = Napi::Persistent(flag.As<Napi::Object>());
+      job_.options.cancelFlag = flag.Data();
+    }
+  }
+
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+  void Execute(const ExecutionProgress& progress) override {
+    try {
+      result_ = job_.run([&](const TraceRow& row) {
+        if (!onIteration_.IsEmpty()) progress.Send(&row, 1);
+      });
+    } catch (const std::invalid_argument& e) {
+      usageError_ = e.what();
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    }
+  }
+
+  void OnProgress(const TraceRow* rows, size_t count) override {
+    Napi::HandleScope scope(Env());
+    for (size_t i = 0; i < count; ++i) {
+      // An exception thrown by the callback must not be lost in the worker's thread hop.
+      onIteration_.Value().Call({traceRowToJs(Env(), rows[i])});
+      if (Env().IsExceptionPending()) {
+        callbackError_ = Napi::Reference<Napi::Value>::New(Env().GetAndClearPendingException().Value(), 1);
+        if (job_.options.cancelFlag) __atomic_store_n(const_cast<int32_t*>(job_.options.cancelFlag), 1, __ATOMIC_RELAXED);
+      }
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (!usageError_.empty()) deferred_.Reject(Napi::TypeError::New(env, usageError_).Value());
+    else if (!callbackError_.IsEmpty()) deferred_.Reject(callbackError_.Value());
+    else deferred_.Resolve(resultToJs(env, result_));
+  }
+
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  SolveJob job_;
+  SolveResult result_;
+  std::string usageError_;
+  Napi::ObjectReference problem_, cancel_;
+  Napi::FunctionReference onIteration_;
+  Napi::Reference<Napi::Value> callbackError_;
+};
+
+}  // namespace
+
+Napi::Value Solve(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SolveJob job = parseJob(info);
+  auto* worker = new SolveWorker(env, std::move(job), info[0].As<Napi::Object>(), info[2], info[3]);
+  Napi::Promise promise = worker->promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Value SolveSync(const Napi::CallbackInfo& info) {
+  SolveJob job = parseJob(info);
+  try {
+    return resultToJs(info.Env(), job.run(nullptr));
+  } catch (const std::invalid_argument& e) {
+    throw Napi::TypeError::New(info.Env(), e.what());
+  }
+}
+
+}  // namespace softnewton::binding

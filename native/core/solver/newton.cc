@@ -1,0 +1,166 @@
+// approx-newton, newton and newton-pcg: one loop, three ways to get the direction.
+//   approx-newton: p = H̃⁻¹ g, H̃ = sketched Cᵀ diag(D) C + exact rank-2 and ridge terms.
+//   newton:        the same with the exact product (sketch `none`).
+//   newton-pcg:    p solves ∇²L p = g by CG preconditioned with the Cholesky factor of H̃.
+// When the Cholesky of H̃ fails, μI is added and raised until it succeeds (Levenberg–Marquardt).
+#include <algorithm>
+#include <cstring>
+
+#include "core/linalg.h"
+#include "core/random.h"
+#include "core/solver/loop.h"
+#include "core/solver/methods.h"
+
+namespace softnewton::detail {
+
+namespace {
+
+// Factors h + μI into `factor`, raising μ from a tenth of the last successful value (or 0) by
+// factors of 10 until the Cholesky succeeds. Returns false when even μ = 1e8 · max|diag(h)| fails.
+bool factorWithDamping(int64_t d, const std::vector<double>& h, std::vector<double>& factor, double* mu) {
+  double scale = 0.0;
+  for (int64_t j = 0; j < d; ++j) scale = std::max(scale, std::fabs(h[j * d + j]));
+  if (!(scale > 0)) scale = 1.0;
+  double trial = *mu / 10.0;
+  if (trial < 1e-12 * scale) trial = 0.0;
+  while (trial <= 1e8 * scale) {
+    factor = h;
+    addDiagonal(d, trial, factor.data());
+    if (cholesky(d, factor.data())) {
+      *mu = trial;
+      return true;
+    }
+    trial = trial == 0.0 ? 1e-8 * scale : trial * 10.0;
+  }
+  return false;
+}
+
+struct PcgOutcome {
+  int iterations = 0;
+  double secondsSparse = 0, secondsDense = 0;
+};
+
+// Solves (∇²L + μI) p = g by CG preconditioned with R from cholesky(H̃ + μI), to a relative residual
+// η = min(0.5, ‖g‖/‖g₀‖): a forcing term of order ‖g‖ keeps Newton's quadratic rate (Eisenstat–
+// Walker). On negative curvature CG stops; if that happens at once, p is the preconditioned gradient.
+PcgOutcome preconditionedCg(const Objective& f, const Point& at, const std::vector<double>& factor, double mu,
+                            double initialGradNorm, int maxIterations, std::vector<double>& p) {
+  const int64_t d = f.dim();
+  PcgOutcome out;
+  Stopwatch clock;
+  const std::vector<double>& g = at.gradient;
+  const double gNorm = norm2(g);
+  const double eta = std::min(0.5, initialGradNorm > 0 ? gNorm / initialGradNorm : 0.5);
+  std::vector<double> r = g, z = g, dir(d), hd(d), rowScratch;
+  choleskySolve(d, factor.data(), z.data());
+  out.secondsDense += clock.lap();
+  dir = z;
+  std::fill(p.begin(), p.end(), 0.0);
+  double rz = dot(r, z);
+  for (int i = 0; i < maxIterations; ++i) {
+    f.hessianVector(at, dir.data(), hd.data(), rowScratch);
+    for (int64_t j = 0; j < d; ++j) hd[j] += mu * dir[j];
+    out.secondsSparse += clock.lap();
+    const double curvature = dot(dir, hd);
+    out.iterations = i + 1;
+    if (!(curvature > 0)) {
+      if (i == 0) p = z;
+      break;
+    }
+    const double a = rz / curvature;
+    for (int64_t j = 0; j < d; ++j) {
+      p[j] += a * dir[j];
+      r[j] -= a * hd[j];
+    }
+    if (norm2(r) <= eta * gNorm) break;
+    z = r;
+    choleskySolve(d, factor.data(), z.data());
+    const double rzNext = dot(r, z);
+    const double beta = rzNext / rz;
+    rz = rzNext;
+    for (int64_t j = 0; j < d; ++j) dir[j] = z[j] + beta * dir[j];
+    out.secondsDense += clock.lap();
+  }
+  out.secondsDense += clock.lap();
+  return out;
+}
+
+}  // namespace
+
+SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const SolverOptions& o,
+                        const TraceSink& sink) {
+  const int64_t d = f.dim(), n = f.rows();
+  Stopwatch total;
+  Run run(f, o, sink);
+  Point at, next;
+  if (std::string overflow = f.evaluate(x0.data(), at); !overflow.empty()) return startOverflow(run, at, overflow);
+  run.record(at, TraceRow{});
+  const double initialGradNorm = norm2(at.gradient);
+
+  SketchOptions sketch = o.sketch;
+  if (o.method == Method::Newton) sketch.kind = SketchKind::None;
+  if (sketch.rows == 0) sketch.rows = sketchRowsForEpsilon(n, d, o.eps0);
+  if (sketch.kind == SketchKind::Auto) sketch.kind = resolveAuto(f.matrix(), sketch.rows);
+
+  std::vector<double> h(d * d), factor, p(d), cp;
+  double mu = 0.0;
+  StopReason reason;
+  while (!run.shouldStop(&reason)) {
+    TraceRow row;
+    Stopwatch lap;
+    f.prepareHessian(at);
+    row.secondsSparse += lap.lap();
+
+    std::fill(h.begin(), h.end(), 0.0);
+    sketch.seed = Rng::derive(o.seed, static_cast<uint64_t>(run.iterations()));
+    const SketchReport report = sketchGram(f.matrix(), at.terms.D.data(), sketch, h.data());
+    row.sketch = report.kind;
+    row.sketchRows = report.rows;
+    row.negativePart = report.negativePart;
+    row.secondsSketch += lap.lap();
+
+    f.addStructuredTerms(at, h.data());
+    if (!factorWithDamping(d, h, factor, &mu))
+      return run.finish(at, StopReason::Indefinite,
+                        "the Hessian approximation stayed indefinite with damping up to 1e8 times its largest diagonal entry",
+                        total.seconds());
+    row.mu = mu;
+    if (o.method == Method::NewtonPcg) {
+      row.secondsDense += lap.lap();
+      const PcgOutcome cg = preconditionedCg(f, at, factor, mu, initialGradNorm, o.maxInnerIterations, p);
+      row.innerIterations = cg.iterations;
+      row.secondsSparse += cg.secondsSparse;
+      row.secondsDense += cg.secondsDense;
+      lap.lap();
+    } else {
+      p = at.gradient;
+      choleskySolve(d, factor.data(), p.data());
+      row.secondsDense += lap.lap();
+    }
+
+    double slope = dot(at.gradient, p);
+    if (!(slope > 0)) {
+      // Not a descent direction (rounding, or CG's last iterate under negative curvature): fall
+      // back to the preconditioned gradient, which is one since the factor is positive definite.
+      p = at.gradient;
+      choleskySolve(d, factor.data(), p.data());
+      slope = dot(at.gradient, p);
+    }
+    row.decrement = std::sqrt(std::max(slope, 0.0));
+    const LineSearchOutcome ls = lineSearch(f, at, p, slope, 1.0, next, cp);
+    row.secondsSparse += lap.lap();
+    if (!ls.accepted)
+      return run.finish(at, StopReason::LineSearchFailed,
+                        "no step along the Newton direction decreased the loss (Newton decrement " +
+                            std::to_string(row.decrement) + ")",
+                        total.seconds());
+    std::swap(at, next);
+    row.step = ls.step;
+    row.backtracks = ls.backtracks;
+    row.seconds = row.secondsSparse + row.secondsSketch + row.secondsDense;
+    run.record(at, row);
+  }
+  return run.finish(at, reason, "", total.seconds());
+}
+
+}  // namespace softnewton::detail
