@@ -12,6 +12,8 @@ namespace softnewton {
 enum class SketchKind { Auto, None, Leverage, CountSketch, Osnap, Uniform };
 
 const char* sketchName(SketchKind kind);
+// The inverse of sketchName; false for an unknown name.
+bool parseSketchKind(const std::string& name, SketchKind* kind);
 
 struct SketchOptions {
   SketchKind kind = SketchKind::Auto;
@@ -30,12 +32,16 @@ struct SketchReport {
 };
 
 // m (d × d, column-major, upper triangle; zero on entry) += M̃ ≈ Cᵀ diag(D) C.
+// Throws std::invalid_argument naming the field ("sketchRows: …", "osnapNonzeros: …", "D: …") for
+// options or data the sketch cannot run with. Deterministic in options.seed.
 SketchReport sketchGram(const MatrixView& c, const double* D, const SketchOptions& options, double* m);
 
 // `None` when the exact product is cheaper (Σ_i nnz(row_i)² ≤ k·d²), else `Leverage`.
 SketchKind resolveAuto(const MatrixView& c, int64_t k);
 
-// The documented default k for a target spectral error ε₀: k = ⌈c · d · ln(d + 1) / ε₀²⌉ capped at n.
+// The documented default k for a target spectral error ε₀: k = ⌈c · d · ln(d + 1) / ε₀²⌉ capped at n
+// (and at least 1). c and how it was measured: sketch.cc. Throws std::invalid_argument unless
+// 0 < ε₀ ≤ 1.
 int64_t sketchRowsForEpsilon(int64_t rows, int64_t d, double eps0);
 
 }  // namespace softnewton

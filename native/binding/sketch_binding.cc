@@ -1,0 +1,152 @@
+// The sketches seen from JavaScript, to test and measure them: M̃ itself, and its spectral error
+// against the exact M as the extreme generalized eigenvalues of M̃ v = λ M v ((1 − ε)M ⪯ M̃ ⪯
+// (1 + ε)M exactly when every λ lies in [1 − ε, 1 + ε]).
+#include "binding/sketch_binding.h"
+
+#include <lapacke.h>
+
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
+#include "binding/convert.h"
+#include "binding/problem_handle.h"
+#include "core/linalg.h"
+#include "core/sketch/sketch.h"
+
+namespace softnewton::binding {
+
+namespace {
+
+struct Request {
+  const Objective* objective = nullptr;
+  Point at;
+  SketchOptions options;
+  bool absolute = false;  // sketchSpectrum: measure against Cᵀ|D|C instead of M
+};
+
+Request parseRequest(const Napi::CallbackInfo& info, bool spectrum) {
+  Napi::Env env = info.Env();
+  Request r;
+  if (info.Length() < 1) fail(env, "problem: is required");
+  ProblemHandle& handle = unwrapProblem(env, info[0], "problem");
+  r.objective = &handle.objective(env);
+  const int64_t d = r.objective->dim();
+  if (info.Length() < 2) fail(env, "x: is required");
+  auto x = requireFloat64Array(env, info[1], "x", d);
+  for (int64_t j = 0; j < d; ++j)
+    if (!std::isfinite(x.Data()[j])) fail(env, "x: must be finite (entry " + std::to_string(j) + ")");
+
+  Napi::Object o = Napi::Object::New(env);
+  if (info.Length() > 2 && !info[2].IsUndefined()) {
+    if (!info[2].IsObject()) fail(env, "options: expected an object");
+    o = info[2].As<Napi::Object>();
+  }
+  const std::string kind = o.Get("kind").IsUndefined() ? "auto" : requireString(o, "kind");
+  if (!parseSketchKind(kind, &r.options.kind))
+    fail(env, "kind: unknown sketch '" + kind + "' (expected auto, none, leverage, countsketch, osnap or uniform)");
+  // Range checks that depend on the kind (k ≥ 1, s ≤ k) are the core's, so that every caller gets them.
+  if (!o.Get("rows").IsUndefined()) r.options.rows = requireCount(o, "rows", 0, (int64_t{1} << 53) - 1);
+  if (!o.Get("seed").IsUndefined()) r.options.seed = requireSeed(o, "seed");
+  if (!o.Get("osnapNonzeros").IsUndefined())
+    r.options.osnapNonzeros = static_cast<int>(requireCount(o, "osnapNonzeros", INT32_MIN, INT32_MAX));
+  if (spectrum && !o.Get("relativeTo").IsUndefined()) {
+    const std::string to = requireString(o, "relativeTo");
+    if (to != "signed" && to != "absolute") fail(env, "relativeTo: expected 'signed' or 'absolute', got '" + to + "'");
+    r.absolute = to == "absolute";
+  }
+
+  const std::string problem = r.objective->evaluate(x.Data(), r.at);
+  if (!problem.empty()) throw Napi::RangeError::New(env, "x: " + problem);
+  return r;
+}
+
+SketchReport sketch(Napi::Env env, const Request& r, double* m) {
+  try {
+    return sketchGram(r.objective->matrix(), r.at.terms.D.data(), r.options, m);
+  } catch (const std::invalid_argument& e) {
+    fail(env, e.what());
+  }
+}
+
+Napi::Object reportObject(Napi::Env env, const SketchReport& report) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("kind", sketchName(report.kind));
+  o.Set("rows", static_cast<double>(report.rows));
+  o.Set("negativeRows", static_cast<double>(report.negativeRows));
+  o.Set("negativePart", report.negativePart);
+  return o;
+}
+
+}  // namespace
+
+// sketchGram(problem, x, {kind, rows, seed, osnapNonzeros}) → {gram: d × d (symmetric), report}
+Napi::Value SketchGram(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Request r = parseRequest(info, false);
+  const int64_t d = r.objective->dim();
+  auto gram = Napi::Float64Array::New(env, d * d);
+  std::memset(gram.Data(), 0, sizeof(double) * d * d);
+  const SketchReport report = sketch(env, r, gram.Data());
+  symmetrize(d, gram.Data());
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("gram", gram);
+  out.Set("report", reportObject(env, report));
+  return out;
+}
+
+// sketchSpectrum(problem, x, {kind, rows, seed, osnapNonzeros, relativeTo}) → {minEig, maxEig, report}.
+// relativeTo 'absolute' measures M̃ − M against P = Cᵀ|D|C (the eigenvalues of
+// (M̃ − M + P) v = λ P v): the bound a sketch of D = D⁺ − D⁻ can promise (MATH.md section 4).
+Napi::Value SketchSpectrum(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Request r = parseRequest(info, true);
+  const MatrixView& c = r.objective->matrix();
+  const int64_t n = c.rows, d = c.cols;
+  const std::vector<double>& D = r.at.terms.D;
+
+  std::vector<double> approx(d * d, 0.0), exact(d * d, 0.0);
+  const SketchReport report = sketch(env, r, approx.data());
+  accumulateGram(c, D.data(), nullptr, n, exact.data());
+  std::vector<double> reference = exact;
+  if (r.absolute) {
+    std::vector<double> magnitude(n);
+    for (int64_t i = 0; i < n; ++i) magnitude[i] = std::fabs(D[i]);
+    std::fill(reference.begin(), reference.end(), 0.0);
+    accumulateGram(c, magnitude.data(), nullptr, n, reference.data());
+    for (int64_t p = 0; p < d * d; ++p) approx[p] += reference[p] - exact[p];
+  }
+  if (!cholesky(d, reference.data()))
+    throw Napi::RangeError::New(env, r.absolute ? "x: Cᵀ|D|C is not positive definite" : "x: M is not positive definite");
+  const lapack_int nd = static_cast<lapack_int>(d);
+  // approx ← R⁻ᵀ approx R⁻¹ with reference = RᵀR: the same eigenvalues as the generalized problem.
+  if (LAPACKE_dsygst_work(LAPACK_COL_MAJOR, 1, 'U', nd, approx.data(), nd, reference.data(), nd) != 0)
+    throw std::runtime_error("sketchSpectrum: dsygst failed");
+  std::vector<double> eigenvalues(d);
+  if (LAPACKE_dsyev(LAPACK_COL_MAJOR, 'N', 'U', nd, approx.data(), nd, eigenvalues.data()) != 0)
+    throw Napi::RangeError::New(env, "x: the eigenvalues of the sketch did not converge");
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("minEig", eigenvalues.front());
+  out.Set("maxEig", eigenvalues.back());
+  out.Set("report", reportObject(env, report));
+  return out;
+}
+
+// sketchRowsForEpsilon(rows, cols, epsilon) → k, the documented sketch size for spectral error ε₀.
+Napi::Value SketchRowsForEpsilon(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  const char* names[] = {"rows", "cols", "epsilon"};
+  for (size_t a = 0; a < 3; ++a) o.Set(names[a], a < info.Length() ? info[a] : env.Undefined());
+  const int64_t rows = requireCount(o, "rows", 0, (int64_t{1} << 53) - 1);
+  const int64_t cols = requireCount(o, "cols", 1, INT32_MAX);
+  const double epsilon = requireNumber(o, "epsilon");
+  try {
+    return Napi::Number::New(env, static_cast<double>(sketchRowsForEpsilon(rows, cols, epsilon)));
+  } catch (const std::invalid_argument& e) {
+    fail(env, e.what());
+  }
+}
+
+}  // namespace softnewton::binding

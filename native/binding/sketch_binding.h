@@ -1,0 +1,9 @@
+#pragma once
+#include <napi.h>
+
+namespace softnewton::binding {
+// For tests and measurements of the sketches (MATH.md section 4); the solver calls the core directly.
+Napi::Value SketchSpectrum(const Napi::CallbackInfo& info);
+Napi::Value SketchGram(const Napi::CallbackInfo& info);
+Napi::Value SketchRowsForEpsilon(const Napi::CallbackInfo& info);
+}  // namespace softnewton::binding
