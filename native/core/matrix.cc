@@ -69,7 +69,10 @@ std::string validate(const MatrixView& c, int64_t indicesLength, int64_t valuesL
     if (c.rows > 0 && c.cols > INT64_MAX / c.rows) return "C: rows * cols overflows";
     if (denseLength != c.rows * c.cols) return "C.data: length must be rows * cols";
   } else {
-    if (!c.indptr || !c.indices || !c.values) return "C: CSR arrays are missing";
+    // indices and values may be null when they are empty (a zero-length typed array has no
+    // storage): a matrix with no stored entries is legal.
+    if (!c.indptr || (!c.indices && indicesLength > 0) || (!c.values && valuesLength > 0))
+      return "C: CSR arrays are missing";
     if (c.indptr[0] != 0) return "C.indptr: must start at 0";
     for (int64_t i = 0; i < c.rows; ++i) {
       if (c.indptr[i + 1] < c.indptr[i]) return "C.indptr: must be non-decreasing (row " + std::to_string(i) + ")";
