@@ -157,7 +157,6 @@ export function resolveSolveOptions(problem: Problem, options: SolveOptions = {}
 export async function solve(problem: Problem, options: SolveOptions = {}): Promise<SolveResult> {
   const resolved = resolveSolveOptions(problem, options);
   const { signal, onIteration } = options;
-  signal?.throwIfAborted?.();
   if (signal?.aborted) throw new AbortError();
   const cancel = new Int32Array(new SharedArrayBuffer(4));
   const onAbort = () => Atomics.store(cancel, 0, 1);

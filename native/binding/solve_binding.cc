@@ -129,6 +129,8 @@ class SolveWorker : public Napi::AsyncProgressQueueWorker<TraceRow> {
       auto flag = requireInt32Array(env, cancel, "cancel", 1);
       cancel_ = Napi::Persistent(flag.As<Napi::Object>());
       job_.options.cancelFlag = flag.Data();
+    } else {
+      job_.options.cancelFlag = &stopFlag_;
     }
   }
 
@@ -149,11 +151,14 @@ class SolveWorker : public Napi::AsyncProgressQueueWorker<TraceRow> {
   void OnProgress(const TraceRow* rows, size_t count) override {
     Napi::HandleScope scope(Env());
     for (size_t i = 0; i < count; ++i) {
-      // An exception thrown by the callback must not be lost in the worker's thread hop.
-      onIteration_.Value().Call({traceRowToJs(Env(), rows[i])});
-      if (Env().IsExceptionPending()) {
-        callbackError_ = Napi::Reference<Napi::Value>::New(Env().GetAndClearPendingException().Value(), 1);
-        if (job_.options.cancelFlag) __atomic_store_n(const_cast<int32_t*>(job_.options.cancelFlag), 1, __ATOMIC_RELAXED);
+      if (!callbackError_.IsEmpty()) return;  // the solve is already being stopped
+      try {
+        onIteration_.Value().Call({traceRowToJs(Env(), rows[i])});
+      } catch (const Napi::Error& e) {
+        // The callback threw: stop the solve and reject with that error, rather than let it
+        // escape from a libuv callback.
+        callbackError_ = Napi::Reference<Napi::Value>::New(e.Value(), 1);
+        __atomic_store_n(const_cast<int32_t*>(job_.options.cancelFlag), 1, __ATOMIC_RELAXED);
       }
     }
   }
@@ -175,6 +180,7 @@ class SolveWorker : public Napi::AsyncProgressQueueWorker<TraceRow> {
   Napi::ObjectReference problem_, cancel_;
   Napi::FunctionReference onIteration_;
   Napi::Reference<Napi::Value> callbackError_;
+  int32_t stopFlag_ = 0;
 };
 
 }  // namespace
