@@ -10,3 +10,5 @@ export type { PlantedOptions, PlantedProblem } from './planted';
 export { SoftnewtonError, InputError, DataFormatError, NumericalError, AbortError } from './errors';
 export { solve, solveSync, METHODS, SKETCHES } from './solve';
 export type { SolveOptions, SolveResult, TraceRow, MethodName, SketchName, StopReason } from './solve';
+export { readLibsvm, parseLibsvm, writeLibsvm } from './io/libsvm';
+export type { LibsvmData, LibsvmReadOptions, LibsvmParseOptions } from './io/libsvm';

@@ -1,0 +1,207 @@
+/**
+ * What every command shares: exit codes, flag parsing with messages that name the flag, the model
+ * flags, JSON vector files, and the one error handler that turns any failure into an exit code.
+ *
+ * Commander parses flags as strings; each command validates them here, so every message has the
+ * shape `--flag: expected <what>, received <value>` (the API's shape, with the flag as the field).
+ */
+import * as fs from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { DataFormatError, InputError, NumericalError } from '../errors';
+import { MAX_INDEX } from '../matrix';
+import { ModelOptions, MODELS, ModelName, UNITS, UnitName } from '../problem';
+import { describe, invalid } from '../validate';
+
+export const EXIT = {
+  ok: 0,
+  /** The solver stopped without meeting its tolerance: a result, reported by `solve`. */
+  notConverged: 1,
+  /** Bad flags, unreadable or malformed files, a model that cannot be evaluated at the given point. */
+  userError: 2,
+  /** A bug: anything the program did not expect. */
+  internalError: 3,
+} as const;
+
+/**
+ * A command module: main.ts registers each one on the program. An action reports a failure by
+ * throwing; a result that deserves another exit code (solve's notConverged) sets process.exitCode.
+ */
+export interface CommandModule {
+  register(program: Command): void;
+}
+
+/** Strict decimal syntax: `Number()` alone would also accept '', ' ', '0x1f' and 'Infinity'. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+export function parseNumberFlag(
+  flag: string,
+  raw: string,
+  { min = -Infinity, max = Infinity, exclusiveMin = false }: { min?: number; max?: number; exclusiveMin?: boolean } = {},
+): number {
+  const value = DECIMAL.test(raw) ? Number(raw) : NaN;
+  const ok = Number.isFinite(value) && (exclusiveMin ? value > min : value >= min) && value <= max;
+  if (!ok) {
+    const range = [min > -Infinity ? `${exclusiveMin ? '>' : '>='} ${min}` : '', max < Infinity ? `<= ${max}` : '']
+      .filter(Boolean)
+      .join(' and ');
+    throw invalid(flag, `a finite number${range ? ` ${range}` : ''}`, raw);
+  }
+  return value;
+}
+
+/** An integer in [min, max]; `1e6` is accepted, `1.5` is not. */
+export function parseIntegerFlag(flag: string, raw: string, min: number, max: number = MAX_INDEX): number {
+  const value = DECIMAL.test(raw) ? Number(raw) : NaN;
+  if (!(Number.isSafeInteger(value) && value >= min && value <= max)) throw invalid(flag, `an integer from ${min} to ${max}`, raw);
+  return value;
+}
+
+export function parseChoiceFlag<T extends string>(flag: string, raw: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(raw)) throw invalid(flag, `one of ${choices.join(', ')}`, raw);
+  return raw as T;
+}
+
+/** The model flags as commander hands them over: strings, absent when not given. */
+export interface ModelFlags {
+  model?: string;
+  unit?: string;
+  scale?: string;
+  bias?: string;
+  w?: string;
+  ridge?: string;
+}
+
+/**
+ * Adds `--model --unit --scale --bias`, and with `regularisation` also `--w --ridge`.
+ * `scaleDefault` is only the text shown in the help: the caller applies the default.
+ */
+export function addModelFlags(command: Command, { regularisation, scaleDefault }: { regularisation: boolean; scaleDefault: string }): Command {
+  command
+    .option('--model <name>', `the model: ${MODELS.join(', ')} (default softmax-unit)`)
+    .option('--unit <name>', `the second layer's unit φ: ${UNITS.join(', ')} (default identity)`)
+    .option('--scale <a>', `the second layer's scale a: a number, or n for the number of rows (default ${scaleDefault})`)
+    .option('--bias <c>', "the second layer's bias c (default 0)");
+  if (regularisation) {
+    command
+      .option('--w <w>', 'the regularisation weight w ≥ 0 of ½‖W C x‖², the same for every row (default 0)')
+      .option('--ridge <lambda>', 'the ridge λ ≥ 0 of ½ λ‖x‖² (default 0)');
+  }
+  return command;
+}
+
+/**
+ * The model flags as ModelOptions; flags not given stay undefined so the API applies its defaults.
+ * Model `softmax` is φ = identity, a = 1, c = 0: other values for its flags are refused here, with
+ * the flag's name, rather than deeper down with the API's field name.
+ */
+export function modelOptionsFrom(flags: ModelFlags): ModelOptions {
+  const options: ModelOptions = {};
+  if (flags.model !== undefined) options.model = parseChoiceFlag<ModelName>('--model', flags.model, MODELS);
+  if (flags.unit !== undefined) options.unit = parseChoiceFlag<UnitName>('--unit', flags.unit, UNITS);
+  if (flags.scale !== undefined) options.scale = flags.scale === 'n' ? 'n' : parseNumberFlag('--scale', flags.scale);
+  if (flags.bias !== undefined) options.bias = parseNumberFlag('--bias', flags.bias);
+  if (flags.w !== undefined) options.w = parseNumberFlag('--w', flags.w, { min: 0 });
+  if (flags.ridge !== undefined) options.ridge = parseNumberFlag('--ridge', flags.ridge, { min: 0 });
+  if (options.model === 'softmax') {
+    if (options.unit !== undefined && options.unit !== 'identity') {
+      throw new InputError('--unit', `model softmax has no unit (it is identity), received ${describe(options.unit)}; use --model softmax-unit`);
+    }
+    if (options.scale !== undefined && options.scale !== 1) {
+      throw new InputError('--scale', `model softmax has scale 1, received ${describe(flags.scale)}; use --model softmax-unit`);
+    }
+    if (options.bias !== undefined && options.bias !== 0) {
+      throw new InputError('--bias', `model softmax has bias 0, received ${describe(flags.bias)}; use --model softmax-unit`);
+    }
+  }
+  return options;
+}
+
+/**
+ * Re-throws an API InputError about one of `flags`' fields (`density`, `scale`, …) as an error
+ * about the flag (`--density`, `--scale`), so the user reads the name they typed.
+ */
+export function asFlagError(error: unknown, flags: Readonly<Record<string, string>>): never {
+  if (error instanceof InputError && !(error instanceof DataFormatError) && Object.prototype.hasOwnProperty.call(flags, error.field)) {
+    throw new InputError(flags[error.field], error.message.slice(error.field.length + 2));
+  }
+  throw error;
+}
+
+/** Node's `ENOENT: no such file or directory, open 'x.json'` → `no such file or directory`. */
+export function systemReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return /^[A-Z]+: ([^,]*)/.exec(message)?.[1] ?? message;
+}
+
+/** A vector of `length` finite numbers stored as a JSON array in `file` (the value of `flag`). */
+export async function readVectorFile(flag: string, file: string, length: number): Promise<Float64Array> {
+  let text: string;
+  try {
+    text = await fs.promises.readFile(file, 'utf8');
+  } catch (error) {
+    throw new InputError(flag, `cannot read ${JSON.stringify(file)}: ${systemReason(error)}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new InputError(flag, `${JSON.stringify(file)} is not valid JSON (${error instanceof Error ? error.message : error})`);
+  }
+  const expected = `a JSON array of ${length} finite numbers`;
+  if (!Array.isArray(parsed)) throw new InputError(flag, `${JSON.stringify(file)} must hold ${expected}, found ${describe(parsed)}`);
+  if (parsed.length !== length) {
+    throw new InputError(flag, `${JSON.stringify(file)} must hold ${expected}, found an array of length ${parsed.length}`);
+  }
+  const vector = new Float64Array(length);
+  for (let k = 0; k < length; k++) {
+    const entry: unknown = parsed[k];
+    // JSON has no NaN or Infinity, but 1e999 parses to Infinity.
+    if (typeof entry !== 'number' || !Number.isFinite(entry)) {
+      throw new InputError(flag, `${JSON.stringify(file)} must hold ${expected}, entry ${k} is ${typeof entry === 'number' ? entry : JSON.stringify(entry)}`);
+    }
+    vector[k] = entry;
+  }
+  return vector;
+}
+
+/** Writes `value` as JSON to `file` (the value of `flag`), naming both when that fails. */
+export async function writeJsonFile(flag: string, file: string, value: unknown): Promise<void> {
+  try {
+    await fs.promises.writeFile(file, `${JSON.stringify(value)}\n`);
+  } catch (error) {
+    throw new InputError(flag, `cannot write ${JSON.stringify(file)}: ${systemReason(error)}`);
+  }
+}
+
+/** Numbers bound for JSON: JSON.stringify would turn NaN or ±Infinity into null without a word. */
+export function requireFiniteOutput(name: string, values: ArrayLike<number>): void {
+  for (let k = 0; k < values.length; k++) {
+    if (!Number.isFinite(values[k])) throw new NumericalError(`${name}: entry ${k} is ${values[k]} at this point`);
+  }
+}
+
+/** Commander's usage errors read `error: unknown option '--foo'`, perhaps with a suggestion on a second line. */
+function usageMessage(error: CommanderError): string {
+  return error.message.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ');
+}
+
+/**
+ * The exit code for an error, after writing its report to `writeError`: one line for the user's
+ * mistakes, the message and the stack for our own.
+ */
+export function reportError(error: unknown, writeError: (text: string) => void): number {
+  if (error instanceof CommanderError) {
+    // --help and --version arrive here as well: their output has already been written.
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok;
+    if (error.code === 'commander.help') return error.exitCode === 0 ? EXIT.ok : EXIT.userError;
+    writeError(`softnewton: ${usageMessage(error)} (see --help)\n`);
+    return EXIT.userError;
+  }
+  if (error instanceof InputError || error instanceof NumericalError) {
+    writeError(`softnewton: ${error.message.replace(/\s*\n\s*/g, ' ')}\n`);
+    return EXIT.userError;
+  }
+  const detail = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+  writeError(`softnewton: internal error (please report it): ${detail}\n`);
+  return EXIT.internalError;
+}

@@ -1,0 +1,436 @@
+/**
+ * LIBSVM / SVMlight text format: one row per line, `label index:value index:value …`, with 1-based
+ * indices. See docs/formats.md for exactly what is accepted.
+ *
+ * The reader streams: the file is decoded chunk by chunk and each line is parsed in place into
+ * typed arrays that grow by doubling, so a file of hundreds of MB never exists as one string and
+ * costs about 12 bytes per non-zero. `.gz` files are decompressed on the way (read and write).
+ *
+ * Chunks are decoded as latin1, not UTF-8: every byte becomes one character, so a multi-byte
+ * character split across chunks cannot be corrupted, and the format's syntax is pure ASCII anyway.
+ * Only the text quoted in an error message is decoded back to UTF-8.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as zlib from 'node:zlib';
+import { DataFormatError, InputError, SoftnewtonError } from '../errors';
+import { CsrMatrix, isDense, Matrix, MAX_INDEX, validateMatrix } from '../matrix';
+import { requireInteger, requireVector } from '../validate';
+
+export interface LibsvmData {
+  C: CsrMatrix;
+  /** The labels: one per row. */
+  b: Float64Array;
+}
+
+export interface LibsvmReadOptions {
+  /** The number of columns d. Without it d is the largest index in the file; with it, an index > cols is an error. */
+  cols?: number;
+}
+
+export interface LibsvmParseOptions extends LibsvmReadOptions {
+  /** The name used in error messages (default `<string>`). */
+  name?: string;
+}
+
+/** The largest number of non-zeros an Int32 `indptr` can address. */
+const MAX_NNZ = 2 ** 31 - 1;
+// 64 KiB chunks decode to strings small enough for V8's young generation, whose memory is recycled;
+// 1 MiB strings go to the large-object space, fresh pages for every chunk (measured slower).
+const READ_CHUNK_BYTES = 1 << 16;
+const WRITE_CHUNK_CHARS = 1 << 16;
+
+const TAB = 9;
+const CARRIAGE_RETURN = 13;
+const SPACE = 32;
+const HASH = 35;
+const PLUS = 43;
+const MINUS = 45;
+const DOT = 46;
+const DIGIT_0 = 48;
+const DIGIT_9 = 57;
+const COLON = 58;
+const UPPER_E = 69;
+const LOWER_E = 101;
+
+/** Exact powers of ten: m / 10^k is correctly rounded when m < 2^53 and k ≤ 22 (Clinger's fast path). */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+function isSeparator(c: number): boolean {
+  return c === SPACE || c === TAB || c === CARRIAGE_RETURN;
+}
+
+/** The end of the token starting at `start`: the next separator, `#` (a trailing comment) or `end`. */
+function tokenEnd(text: string, start: number, end: number): number {
+  let i = start;
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (isSeparator(c) || c === HASH) break;
+    i++;
+  }
+  return i;
+}
+
+/** Where the last {@link scanDecimal} stopped (a module variable: returning a pair would allocate per number). */
+let scanEnd = 0;
+
+/**
+ * Scans the decimal number `[+-]?(digits[.digits]|.digits)([eE][+-]?digits)?` starting at `start`
+ * and returns its value, leaving `scanEnd` just after it; returns NaN when no number starts there
+ * (so `nan`, `inf` and the empty string are rejected). The caller checks that the token ends at
+ * `scanEnd` (so `0x10` and `1.5abc` are rejected) and that the value is finite (`1e999` is not).
+ */
+function scanDecimal(text: string, start: number, end: number): number {
+  let i = start;
+  let c = i < end ? text.charCodeAt(i) : -1;
+  const negative = c === MINUS;
+  if (negative || c === PLUS) c = ++i < end ? text.charCodeAt(i) : -1;
+  let mantissa = 0;
+  let digits = 0;
+  let fractionDigits = 0;
+  while (c >= DIGIT_0 && c <= DIGIT_9) {
+    mantissa = mantissa * 10 + (c - DIGIT_0);
+    digits++;
+    c = ++i < end ? text.charCodeAt(i) : -1;
+  }
+  if (c === DOT) {
+    c = ++i < end ? text.charCodeAt(i) : -1;
+    while (c >= DIGIT_0 && c <= DIGIT_9) {
+      mantissa = mantissa * 10 + (c - DIGIT_0);
+      digits++;
+      fractionDigits++;
+      c = ++i < end ? text.charCodeAt(i) : -1;
+    }
+  }
+  scanEnd = i;
+  if (digits === 0) return NaN;
+  if (c === LOWER_E || c === UPPER_E) {
+    c = ++i < end ? text.charCodeAt(i) : -1;
+    if (c === PLUS || c === MINUS) c = ++i < end ? text.charCodeAt(i) : -1;
+    const exponentStart = i;
+    while (c >= DIGIT_0 && c <= DIGIT_9) c = ++i < end ? text.charCodeAt(i) : -1;
+    scanEnd = i;
+    if (i === exponentStart) return NaN;
+    return Number(text.slice(start, i));
+  }
+  // Up to 15 digits the mantissa is an exact integer below 2^53, so one division rounds correctly;
+  // longer numbers (such as the 17 digits a round-trip double needs) go through V8's exact parser.
+  if (digits <= 15) {
+    const magnitude = mantissa / POWERS_OF_TEN[fractionDigits];
+    return negative ? -magnitude : magnitude;
+  }
+  return Number(text.slice(start, i));
+}
+
+/** Whether the token that began before `position` ends there. */
+function endsToken(text: string, position: number, end: number): boolean {
+  if (position === end) return true;
+  const c = text.charCodeAt(position);
+  return isSeparator(c) || c === HASH;
+}
+
+/**
+ * Builds CSR arrays line by line. Shared by the streaming reader and {@link parseLibsvm}, so both
+ * accept exactly the same text and report the same errors.
+ */
+class LibsvmBuilder {
+  private rows = 0;
+  private count = 0;
+  private maxIndex = 0;
+  private indptr = new Int32Array(1024);
+  private labels = new Float64Array(1024);
+  private indices = new Int32Array(1 << 16);
+  private values = new Float64Array(1 << 16);
+
+  /**
+   * @param name the file name for error messages
+   * @param cols the fixed column count, if any
+   * @param bytesAsLatin1 the text is raw bytes decoded as latin1: quoted snippets are re-decoded as UTF-8
+   */
+  constructor(
+    private readonly name: string,
+    private readonly cols: number | undefined,
+    private readonly bytesAsLatin1: boolean,
+  ) {}
+
+  private fail(lineNumber: number, message: string): DataFormatError {
+    return new DataFormatError(this.name, lineNumber, message);
+  }
+
+  private quote(text: string, start: number, end: number): string {
+    let snippet = text.slice(start, Math.min(end, start + 60));
+    if (this.bytesAsLatin1) snippet = Buffer.from(snippet, 'latin1').toString('utf8');
+    return JSON.stringify(end - start > 60 ? `${snippet}…` : snippet);
+  }
+
+  private growEntries(lineNumber: number): void {
+    const capacity = Math.min(this.indices.length * 2, MAX_NNZ);
+    try {
+      const indices = new Int32Array(capacity);
+      indices.set(this.indices);
+      this.indices = indices;
+      const values = new Float64Array(capacity);
+      values.set(this.values);
+      this.values = values;
+    } catch (error) {
+      // Say what ran out instead of letting a bare "Array buffer allocation failed" look like a bug.
+      if (!(error instanceof RangeError)) throw error;
+      throw new InputError(this.name, `too large to hold in memory: more than ${this.count} non-zeros by line ${lineNumber}, and ${(capacity * 12 / 2 ** 30).toFixed(1)} GiB more could not be allocated`);
+    }
+  }
+
+  private growRows(): void {
+    const labels = new Float64Array(this.labels.length * 2);
+    labels.set(this.labels);
+    this.labels = labels;
+    const indptr = new Int32Array(this.indptr.length * 2);
+    indptr.set(this.indptr);
+    this.indptr = indptr;
+  }
+
+  /** Parses text[start, end), one line without its line feed, in one left-to-right scan. */
+  addLine(text: string, start: number, end: number, lineNumber: number): void {
+    let i = start;
+    while (i < end && isSeparator(text.charCodeAt(i))) i++;
+    if (i === end || text.charCodeAt(i) === HASH) return; // a blank line or a comment
+
+    const label = scanDecimal(text, i, end);
+    if (!(Number.isFinite(label) && endsToken(text, scanEnd, end))) {
+      throw this.fail(lineNumber, `expected a finite decimal label at the start of the line, found ${this.quote(text, i, tokenEnd(text, i, end))}`);
+    }
+    if (this.rows === MAX_INDEX) throw this.fail(lineNumber, `more than ${MAX_INDEX} rows`);
+    if (this.rows + 1 >= this.indptr.length) this.growRows();
+    this.labels[this.rows] = label;
+
+    const rowStart = this.count;
+    const cols = this.cols ?? MAX_INDEX;
+    let previous = 0;
+    let sorted = true;
+    i = scanEnd;
+    for (;;) {
+      let c = 0;
+      while (i < end && isSeparator((c = text.charCodeAt(i)))) i++;
+      if (i === end || c === HASH) break;
+
+      const tokenStart = i;
+      let index = 0;
+      while (i < end && (c = text.charCodeAt(i)) >= DIGIT_0 && c <= DIGIT_9) {
+        index = index * 10 + (c - DIGIT_0);
+        i++;
+      }
+      if (i === tokenStart || i === end || c !== COLON || index === 0 || index > MAX_INDEX) {
+        i = tokenEnd(text, tokenStart, end);
+        if (text.startsWith('qid:', tokenStart)) continue; // SVMlight's query id: meaningless for regression
+        throw this.fail(lineNumber, `expected index:value with a 1-based integer index, found ${this.quote(text, tokenStart, i)}`);
+      }
+      if (index > cols) {
+        throw this.fail(lineNumber, `expected an index from 1 to cols = ${cols}, found ${this.quote(text, tokenStart, tokenEnd(text, tokenStart, end))}`);
+      }
+      const value = scanDecimal(text, i + 1, end);
+      if (!(Number.isFinite(value) && endsToken(text, scanEnd, end))) {
+        throw this.fail(lineNumber, `expected index:value with a finite decimal value, found ${this.quote(text, tokenStart, tokenEnd(text, tokenStart, end))}`);
+      }
+      i = scanEnd;
+      if (index === previous) throw this.fail(lineNumber, `duplicate index ${index}: each index may appear once per line`);
+      if (index < previous) sorted = false;
+      previous = index;
+      if (this.count === this.indices.length) {
+        if (this.count === MAX_NNZ) throw this.fail(lineNumber, `more than ${MAX_NNZ} non-zeros, the most Int32 CSR offsets can address`);
+        this.growEntries(lineNumber);
+      }
+      this.indices[this.count] = index - 1;
+      this.values[this.count] = value;
+      this.count++;
+      if (index > this.maxIndex) this.maxIndex = index;
+    }
+    if (!sorted) this.sortRow(rowStart, lineNumber);
+    this.rows++;
+    this.indptr[this.rows] = this.count;
+  }
+
+  /** Sorts the entries of the current row by index; a duplicate is only visible once they are sorted. */
+  private sortRow(rowStart: number, lineNumber: number): void {
+    const length = this.count - rowStart;
+    const rowIndices = this.indices.slice(rowStart, this.count);
+    const rowValues = this.values.slice(rowStart, this.count);
+    const order = Array.from({ length }, (_, k) => k).sort((a, b) => rowIndices[a] - rowIndices[b]);
+    for (let k = 0; k < length; k++) {
+      this.indices[rowStart + k] = rowIndices[order[k]];
+      this.values[rowStart + k] = rowValues[order[k]];
+      if (k > 0 && this.indices[rowStart + k] === this.indices[rowStart + k - 1]) {
+        throw this.fail(lineNumber, `duplicate index ${this.indices[rowStart + k] + 1}: each index may appear once per line`);
+      }
+    }
+  }
+
+  finish(): LibsvmData {
+    if (this.rows === 0) {
+      throw new DataFormatError(this.name, undefined, 'no data: expected at least one line "label index:value …"');
+    }
+    const cols = this.cols ?? this.maxIndex;
+    if (cols === 0) {
+      throw new DataFormatError(this.name, undefined, 'no features: every line has only a label, so the column count is unknown; give cols');
+    }
+    // Copies to the exact size: the doubling slack would otherwise stay allocated for the matrix's lifetime.
+    return {
+      C: {
+        rows: this.rows,
+        cols,
+        indptr: this.indptr.slice(0, this.rows + 1),
+        indices: this.indices.slice(0, this.count),
+        values: this.values.slice(0, this.count),
+      },
+      b: this.labels.slice(0, this.rows),
+    };
+  }
+}
+
+/** Cuts text arriving in chunks into lines, carrying the unfinished last line over to the next chunk. */
+class LineSplitter {
+  private pending = '';
+  private lineNumber = 0;
+
+  constructor(private readonly builder: LibsvmBuilder) {}
+
+  push(chunk: string): void {
+    // Search only the new chunk for the first line feed, so a line longer than a chunk costs linear time.
+    let newline = chunk.indexOf('\n');
+    if (newline < 0) {
+      this.pending += chunk;
+      return;
+    }
+    let start = 0;
+    if (this.pending.length > 0) {
+      // Only the line that straddles the chunk boundary is joined: the rest is parsed from the chunk
+      // itself, which stays one flat string (a joined chunk would be a rope V8 has to flatten).
+      const line = this.pending + chunk.slice(0, newline);
+      this.builder.addLine(line, 0, line.length, ++this.lineNumber);
+      start = newline + 1;
+      newline = chunk.indexOf('\n', start);
+    }
+    while (newline >= 0) {
+      this.builder.addLine(chunk, start, newline, ++this.lineNumber);
+      start = newline + 1;
+      newline = chunk.indexOf('\n', start);
+    }
+    this.pending = chunk.slice(start);
+  }
+
+  end(): void {
+    if (this.pending.length > 0) this.builder.addLine(this.pending, 0, this.pending.length, ++this.lineNumber);
+    this.pending = '';
+  }
+}
+
+function isGzip(file: string): boolean {
+  return /\.gz$/i.test(file);
+}
+
+function requireCols(cols: unknown): number | undefined {
+  return cols === undefined ? undefined : requireInteger('cols', cols, 1, MAX_INDEX);
+}
+
+/**
+ * A failure of the file system or of gzip, as an error that names the file. Node's system errors
+ * read `ENOENT: no such file or directory, open 'x'`; the part before the comma is what users need.
+ */
+function fileError(file: string, verb: 'read' | 'write', error: unknown): Error {
+  if (error instanceof SoftnewtonError || !(error instanceof Error)) return error as Error;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (typeof code === 'string' && code.startsWith('Z_')) {
+    return new DataFormatError(file, undefined, `not a valid gzip file (${error.message})`);
+  }
+  if (typeof code === 'string' && 'syscall' in error) {
+    const reason = /^\w+: ([^,]*)/.exec(error.message)?.[1] ?? error.message;
+    return new InputError(file, `cannot ${verb} the file: ${reason}`);
+  }
+  return error;
+}
+
+/** Reads a LIBSVM file (gzip-compressed when its name ends in `.gz`), streaming. */
+export async function readLibsvm(file: string, options: LibsvmReadOptions = {}): Promise<LibsvmData> {
+  if (typeof file !== 'string' || file.length === 0) throw new InputError('file', 'expected a file name');
+  const builder = new LibsvmBuilder(file, requireCols(options.cols), true);
+  const splitter = new LineSplitter(builder);
+  const source = fs.createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
+  const consume = async (chunks: AsyncIterable<Buffer>): Promise<void> => {
+    let first = true;
+    for await (const chunk of chunks) {
+      let text = chunk.toString('latin1');
+      if (first && chunk.length > 0) {
+        first = false;
+        if (text.startsWith('\xEF\xBB\xBF')) text = text.slice(3); // a UTF-8 byte order mark, read as latin1
+      }
+      splitter.push(text);
+    }
+    splitter.end();
+  };
+  try {
+    if (isGzip(file)) await pipeline(source, zlib.createGunzip(), consume);
+    else await pipeline(source, consume);
+  } catch (error) {
+    throw fileError(file, 'read', error);
+  }
+  return builder.finish();
+}
+
+/** Parses LIBSVM text held in a string (tests, small inputs): the same rules and messages as {@link readLibsvm}. */
+export function parseLibsvm(text: string, options: LibsvmParseOptions = {}): LibsvmData {
+  if (typeof text !== 'string') throw new InputError('text', 'expected a string');
+  const builder = new LibsvmBuilder(options.name ?? '<string>', requireCols(options.cols), false);
+  const splitter = new LineSplitter(builder);
+  splitter.push(text.startsWith('\uFEFF') ? text.slice(1) : text);
+  splitter.end();
+  return builder.finish();
+}
+
+/** Number → text that parses back to the same double; String(-0) is "0", which would lose the sign. */
+function formatNumber(v: number): string {
+  return v === 0 && 1 / v < 0 ? '-0' : String(v);
+}
+
+function* libsvmChunks(C: Matrix, b: Float64Array): Generator<string> {
+  let chunk = '';
+  for (let i = 0; i < C.rows; i++) {
+    chunk += formatNumber(b[i]);
+    if (isDense(C)) {
+      for (let j = 0, offset = i * C.cols; j < C.cols; j++) {
+        const v = C.data[offset + j];
+        if (v !== 0) chunk += ` ${j + 1}:${formatNumber(v)}`;
+      }
+    } else {
+      for (let p = C.indptr[i]; p < C.indptr[i + 1]; p++) chunk += ` ${C.indices[p] + 1}:${formatNumber(C.values[p])}`;
+    }
+    chunk += '\n';
+    if (chunk.length >= WRITE_CHUNK_CHARS) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/**
+ * Writes C and b as LIBSVM text (gzip-compressed when the name ends in `.gz`): 1-based indices,
+ * every number with full round-trip precision, so reading the file back gives bit-identical arrays.
+ * A CSR matrix's stored zeros are written; a dense matrix's zeros are not. The text goes to a
+ * temporary file renamed into place at the end, so a failed write never leaves a truncated file
+ * that would still parse.
+ */
+export async function writeLibsvm(file: string, C: Matrix, b: Float64Array | number[]): Promise<void> {
+  if (typeof file !== 'string' || file.length === 0) throw new InputError('file', 'expected a file name');
+  const matrix = validateMatrix(C);
+  const labels = requireVector('b', b, matrix.rows);
+  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  const text = Readable.from(libsvmChunks(matrix, labels));
+  try {
+    if (isGzip(file)) await pipeline(text, zlib.createGzip(), fs.createWriteStream(temporary));
+    else await pipeline(text, fs.createWriteStream(temporary));
+    await fs.promises.rename(temporary, file);
+  } catch (error) {
+    await fs.promises.rm(temporary, { force: true }).catch(() => undefined);
+    throw fileError(file, 'write', error);
+  }
+}
