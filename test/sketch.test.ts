@@ -101,7 +101,7 @@ test('uniform sampling fails on a coherent matrix where leverage sampling succee
   assert.ok(uniformFailures >= 3, `uniform sampling should fail with heavy-tailed D, failed ${uniformFailures} of 4`);
 });
 
-test('none is the exact product; auto picks none exactly when it is the cheaper', () => {
+test('none is the exact product; auto picks none exactly when it is the cheaper, counting the scoring passes', () => {
   const { problem, xStar } = plantedProblem({ rows: 3000, cols: 25, density: 1, seed: 21 });
   const exact = addon.sketchSpectrum(problem.handle, xStar, { kind: 'none' });
   assert.ok(Math.abs(exact.minEig - 1) < 1e-10 && Math.abs(exact.maxEig - 1) < 1e-10, JSON.stringify(exact));
@@ -129,9 +129,13 @@ test('none is the exact product; auto picks none exactly when it is the cheaper'
     }
   assert.ok(worst < 1e-9 * scale, `none differs from the Hessian's Gram by ${worst} (scale ${scale})`);
 
-  // Dense rows: the exact cost is n·d², the sketch's k·d²; auto switches at k = n.
-  assert.equal(addon.sketchGram(problem.handle, xStar, { kind: 'auto', rows: 3000 }).report.kind, 'none');
-  assert.equal(addon.sketchGram(problem.handle, xStar, { kind: 'auto', rows: 2999 }).report.kind, 'leverage');
+  // Dense rows: the exact cost is n·d²; leverage's is k·d² plus nnz·(t + 1) for the embedding and
+  // t = min(d, ⌈4 ln n⌉ + 4) probe columns. With d = 25 ≤ t, exact is never dearer.
+  assert.equal(addon.sketchGram(problem.handle, xStar, { kind: 'auto', rows: 1 }).report.kind, 'none');
+  // n = 6000, d = 80: t = 39, so auto switches at k = (n·d² − n·d·40)/d² = 3000.
+  const wide = plantedProblem({ rows: 6000, cols: 80, density: 1, seed: 23 });
+  assert.equal(addon.sketchGram(wide.problem.handle, wide.xStar, { kind: 'auto', rows: 2990 }).report.kind, 'leverage');
+  assert.equal(addon.sketchGram(wide.problem.handle, wide.xStar, { kind: 'auto', rows: 3010 }).report.kind, 'none');
   // Sparse rows (about 2 entries each) are cheap to form exactly even against a small k.
   const sparse = plantedProblem({ rows: 3000, cols: 25, density: 0.08, seed: 22 });
   assert.equal(addon.sketchGram(sparse.problem.handle, sparse.xStar, { kind: 'auto', rows: 300 }).report.kind, 'none');

@@ -1,5 +1,6 @@
 #include "binding/problem_handle.h"
 
+#include <cmath>
 #include <cstring>
 
 #include "binding/addon.h"
@@ -36,7 +37,9 @@ ProblemHandle::ProblemHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
     if (c.cols > 0 && c.rows > INT64_MAX / c.cols) fail(env, "C: rows * cols overflows");
     auto data = requireFloat64Array(env, o.Get("data"), "C.data", c.rows * c.cols);
     keep(data);
-    c.dense = data.Data();
+    // A zero-length typed array has no data pointer; the view needs a non-null one to be dense.
+    static const double kNoRows = 0.0;
+    c.dense = data.ElementLength() > 0 ? data.Data() : &kNoRows;
     denseLength = static_cast<int64_t>(data.ElementLength());
   } else {
     auto indptr = requireInt32Array(env, requireField(o, "indptr"), "C.indptr", c.rows + 1);
@@ -172,6 +175,9 @@ Napi::Value ProblemHandle::Predict(const Napi::CallbackInfo& info) {
   f.matrix().multiply(x, z.data());
   auto y = Napi::Float64Array::New(info.Env(), f.rows());
   predict(f.model(), z.data(), f.rows(), y.Data());
+  for (int64_t i = 0; i < f.rows(); ++i)
+    if (!std::isfinite(y.Data()[i]))
+      check(info.Env(), "the prediction overflows in row " + std::to_string(i) + " (the unit exceeds the double range)");
   return y;
 }
 
@@ -179,7 +185,11 @@ ProblemHandle& unwrapProblem(Napi::Env env, Napi::Value value, const char* field
   Addon* addon = env.GetInstanceData<Addon>();
   if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(addon->problemClass()))
     fail(env, std::string(field) + ": expected a NativeProblem");
-  return *ProblemHandle::Unwrap(value.As<Napi::Object>());
+  // An object made with Object.create(NativeProblem.prototype) passes InstanceOf but wraps nothing.
+  void* wrapped = nullptr;
+  if (napi_unwrap(env, value, &wrapped) != napi_ok || wrapped == nullptr)
+    fail(env, std::string(field) + ": expected a NativeProblem built by its constructor");
+  return *static_cast<ProblemHandle*>(wrapped);
 }
 
 }  // namespace softnewton::binding

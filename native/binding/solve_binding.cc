@@ -19,10 +19,9 @@ Method parseMethod(Napi::Env env, const std::string& name) {
 }
 
 SketchKind parseSketch(Napi::Env env, const std::string& name) {
-  for (SketchKind k : {SketchKind::Auto, SketchKind::None, SketchKind::Leverage, SketchKind::CountSketch,
-                       SketchKind::Osnap, SketchKind::Uniform})
-    if (name == sketchName(k)) return k;
-  fail(env, "sketch: unknown sketch '" + name + "'");
+  SketchKind kind;
+  if (!parseSketchKind(name, &kind)) fail(env, "sketch: unknown sketch '" + name + "'");
+  return kind;
 }
 
 // Everything a solve needs, copied out of JavaScript on the main thread (the "baton").

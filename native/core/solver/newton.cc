@@ -99,7 +99,10 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
 
   SketchOptions sketch = o.sketch;
   if (o.method == Method::Newton) sketch.kind = SketchKind::None;
-  if (sketch.rows == 0) sketch.rows = sketchRowsForEpsilon(n, d, o.eps0);
+  if (sketch.rows == 0) {
+    // The derived k is capped at n; OSNAP still needs at least s buckets.
+    sketch.rows = std::max<int64_t>(sketchRowsForEpsilon(n, d, o.eps0), sketch.osnapNonzeros);
+  }
   if (sketch.kind == SketchKind::Auto) sketch.kind = resolveAuto(f.matrix(), sketch.rows);
 
   std::vector<double> h(d * d), factor, p(d), cp;
