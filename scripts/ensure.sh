@@ -45,6 +45,8 @@ if newer_than build/Release/softnewton.node native binding.gyp; then
 fi
 if newer_than dist/.stamp src test bench tsconfig.json; then
   say "compiling TypeScript"
+  # From scratch, so that a deleted test leaves no stale compiled copy behind for `node --test`.
+  rm -rf dist
   npx --no-install tsc -p tsconfig.json
   touch dist/.stamp
 fi

@@ -7,10 +7,12 @@
 import { Command } from 'commander';
 import { CommandModule, reportError } from './common';
 import * as evalCommand from './eval';
+import * as demoCommand from './demo';
 import * as generateCommand from './generate';
+import * as solveCommand from './solve';
 
 /** Every command, in the order `--help` lists them. A new command is one import and one entry here. */
-const COMMANDS: readonly CommandModule[] = [generateCommand, evalCommand];
+const COMMANDS: readonly CommandModule[] = [generateCommand, evalCommand, solveCommand, demoCommand];
 
 export function buildProgram(): Command {
   // Read at run time: package.json sits outside rootDir, so it cannot be imported.
