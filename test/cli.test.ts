@@ -16,6 +16,7 @@ import { InputError, NumericalError } from '../src/errors';
 import { readLibsvm } from '../src/io/libsvm';
 import { generatePlanted } from '../src/planted';
 import { Problem } from '../src/problem';
+import { evaluate as refEvaluate } from './reference/model';
 
 const MAIN = path.resolve(__dirname, '..', 'src', 'cli', 'main.js');
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'softnewton-cli-'));
@@ -242,4 +243,61 @@ test('reportError: user errors give exit 2 and one line, anything unexpected exi
   assert.equal(internal.code, EXIT.internalError);
   assert.ok(internal.text.startsWith('softnewton: internal error'), internal.text);
   assert.ok(internal.text.includes(bug.stack!), 'the stack is printed');
+});
+
+// ---------------------------------------------------------------------------------------------
+// solve
+
+function solveJson(...args: string[]): { run: Run; result: Record<string, unknown> & { x: number[]; trace: Record<string, unknown>[] } } {
+  generateOnce();
+  const run = softnewton('solve', '--data', DATA, '--cols', String(COLS), '--unit', 'sigmoid', '--bias', '-0.25', '--scale', 'n', ...args, '--json');
+  assert.equal(run.stderr, '');
+  return { run, result: JSON.parse(run.stdout) };
+}
+
+test('solve --json reaches x* with ‖∇L‖ ≤ 1e-9, as an independent implementation measures it', async () => {
+  generateOnce();
+  const xStar = JSON.parse(fs.readFileSync(inWorkDir(XSTAR), 'utf8')) as number[];
+  const { C, b } = await readLibsvm(inWorkDir(DATA), { cols: COLS });
+  const dense = new Float64Array(ROWS * COLS);
+  for (let i = 0; i < ROWS; i++) for (let p = C.indptr[i]; p < C.indptr[i + 1]; p++) dense[i * COLS + C.indices[p]] = C.values[p];
+  const reference = { rows: ROWS, cols: COLS, C: dense, b, model: 'softmax-unit' as const, unit: 'sigmoid' as const, scale: ROWS, bias: -0.25 };
+  for (const method of ['newton-pcg', 'approx-newton', 'newton', 'lbfgs']) {
+    const { run, result } = solveJson('--method', method, '--tol', '0', '--atol', '1e-10', '--xstar', XSTAR, '--max-iter', '200');
+    assert.equal(run.status, EXIT.ok, `${method}: ${run.stdout.slice(0, 300)}`);
+    assert.deepEqual(Object.keys(result).sort(), ['converged', 'gradNorm', 'iterations', 'loss', 'message', 'seconds', 'stopReason', 'trace', 'x'].sort());
+    assert.equal(result.converged, true);
+    assert.equal(result.x.length, COLS);
+    assert.equal(result.trace.length, (result.iterations as number) + 1);
+    const gradient = refEvaluate(reference, result.x, false).gradient;
+    const norm = Math.hypot(...gradient);
+    assert.ok(norm <= 1e-9, `${method}: the reference measures ‖∇L‖ = ${norm}`);
+    const distance = Math.hypot(...result.x.map((v, j) => v - xStar[j]));
+    assert.ok(distance < 1e-8, `${method}: ‖x − x*‖ = ${distance}`);
+    assert.ok(typeof result.trace.at(-1)!.distance === 'number');
+  }
+});
+
+test('solve: exit 1 with the result when it does not converge; a readable table without --json', () => {
+  const { run, result } = solveJson('--method', 'gd', '--max-iter', '2', '--tol', '1e-14');
+  assert.equal(run.status, EXIT.notConverged);
+  assert.equal(result.stopReason, 'maxIterations');
+  assert.equal(result.converged, false);
+  const table = softnewton('solve', '--data', DATA, '--cols', String(COLS), '--unit', 'sigmoid', '--bias', '-0.25', '--scale', 'n', '--xstar', XSTAR);
+  assert.equal(table.status, EXIT.ok, table.stderr);
+  assert.match(table.stdout, /^newton-pcg: converged \(relativeTolerance\) in \d+ iterations/);
+  assert.match(table.stdout, /iter\s+loss\s+‖∇L‖/);
+});
+
+test('solve: bad solver flags exit 2 naming the flag', () => {
+  generateOnce();
+  const base = ['solve', '--data', DATA, '--cols', String(COLS)];
+  assertUserError(softnewton(...base, '--method', 'bfgs'), '--method');
+  assertUserError(softnewton(...base, '--sketch', 'gauss'), '--sketch');
+  assertUserError(softnewton(...base, '--eps0', '1.5'), '--eps0');
+  assertUserError(softnewton(...base, '--tol', '-1'), '--tol');
+  assertUserError(softnewton(...base, '--max-iter', '2.5'), '--max-iter');
+  assertUserError(softnewton(...base, '--sketch-rows', '0'), '--sketch-rows');
+  assertUserError(softnewton(...base, '--x0', 'nope.json'), '--x0', 'nope.json');
+  assertUserError(softnewton(...base, '--xstar', DATA), '--xstar');
 });
