@@ -57,7 +57,7 @@ export interface NativeSketchReport {
 export interface NativeAddon {
   NativeProblem: new (spec: NativeProblemSpec) => NativeProblem;
   generatePlanted(options: {
-    rows: number; cols: number; density: number; radius: number; noise: number; seed: number;
+    rows: number; cols: number; density: number; radius: number; noise: number; seed: number; conditioning: number;
     model: string; unit: string; scale: Float64Array; bias: Float64Array;
   }): { indptr: Int32Array; indices: Int32Array; values: Float64Array; xStar: Float64Array; target: Float64Array };
   blasThreads(threads?: number): number;

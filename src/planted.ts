@@ -24,6 +24,9 @@ export interface PlantedOptions {
   radius?: number;
   /** Standard deviation of Gaussian noise added to b (default 0). */
   noise?: number;
+  /** ≥ 1 (default 1): column j of C is scaled by conditioning^(−j/(d−1)), making C about that
+   *  much worse conditioned than iid columns. An extension of MATH.md section 6 for benchmarks. */
+  conditioning?: number;
   seed?: number;
 }
 
@@ -54,9 +57,10 @@ export function generatePlanted(options: PlantedOptions): PlantedProblem {
   const radius = requireNumber('radius', options.radius ?? 1, { min: 0, exclusiveMin: true });
   const noise = requireNumber('noise', options.noise ?? 0, { min: 0 });
   const seed = requireInteger('seed', options.seed ?? 0, 0);
+  const conditioning = requireNumber('conditioning', options.conditioning ?? 1, { min: 1 });
   let out;
   try {
-    out = native().generatePlanted({ rows, cols, density, radius, noise, seed, model, unit, scale, bias });
+    out = native().generatePlanted({ rows, cols, density, radius, noise, seed, conditioning, model, unit, scale, bias });
   } catch (error) {
     fromNative(error);
   }

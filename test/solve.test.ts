@@ -222,3 +222,18 @@ test('an AbortSignal stops a running solve with an AbortError and leaves the pro
 test('an exception in onIteration rejects the solve', async () => {
   await assert.rejects(solve(problem, { onIteration: () => { throw new Error('from the callback'); } }), /from the callback/);
 });
+
+test('conditioning: columns decay geometrically; Newton is unaffected, gradient descent slows down', () => {
+  const p = generatePlanted({ rows: 4000, cols: 30, density: 1, seed: 13, conditioning: 100 });
+  const norms = new Float64Array(30);
+  for (let p2 = 0; p2 < p.C.values.length; p2++) norms[p.C.indices[p2]] += p.C.values[p2] ** 2;
+  const ratio = Math.sqrt(norms[0] / norms[29]);
+  assert.ok(ratio > 70 && ratio < 140, `first/last column norm ${ratio}, expected about 100`);
+  const problem = new Problem(p.C, p.b, p.model);
+  const newton = solveSync(problem, { method: 'newton', tol: 1e-10 });
+  const gd = solveSync(problem, { method: 'gd', tol: 1e-10, maxIter: 200 });
+  assert.equal(newton.converged, true);
+  assert.ok(newton.iterations <= 8, `newton took ${newton.iterations}`);
+  assert.equal(gd.converged, false, 'gradient descent should need more than 200 iterations at conditioning 100');
+  assert.throws(() => generatePlanted({ rows: 10, cols: 3, conditioning: 0.5 }), (e: unknown) => e instanceof InputError && e.field === 'conditioning');
+});

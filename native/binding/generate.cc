@@ -34,6 +34,8 @@ Napi::Value GeneratePlanted(const Napi::CallbackInfo& info) {
   options.noise = requireNumber(o, "noise");
   if (options.noise < 0) fail(env, "noise: must be >= 0");
   options.seed = requireSeed(o, "seed");
+  options.conditioning = requireNumber(o, "conditioning");
+  if (!(options.conditioning >= 1)) fail(env, "conditioning: must be >= 1");
 
   ModelSpec spec;
   spec.kind = parseModel(env, requireString(o, "model"));

@@ -12,6 +12,10 @@ PlantedProblem generatePlanted(const PlantedOptions& o, const ModelSpec& spec) {
   PlantedProblem out;
   Rng rng(o.seed);
   const double sd = 1.0 / std::sqrt(o.density * static_cast<double>(o.cols));
+  std::vector<double> columnScale(o.cols, 1.0);
+  if (o.conditioning > 1.0 && o.cols > 1)
+    for (int64_t j = 0; j < o.cols; ++j)
+      columnScale[j] = std::pow(o.conditioning, -static_cast<double>(j) / static_cast<double>(o.cols - 1));
   // Columns are drawn by geometric skips, so generation costs O(nnz), not O(n d).
   const double logMiss = o.density < 1.0 ? std::log1p(-o.density) : 0.0;
   out.indptr.reserve(o.rows + 1);
@@ -32,7 +36,7 @@ PlantedProblem generatePlanted(const PlantedOptions& o, const ModelSpec& spec) {
       if (j >= o.cols) break;
       if (out.indices.size() >= static_cast<size_t>(INT32_MAX)) throw std::length_error("C: more than 2^31 - 1 non-zeros");
       out.indices.push_back(static_cast<int32_t>(j));
-      out.values.push_back(sd * rng.normal());
+      out.values.push_back(sd * columnScale[j] * rng.normal());
     }
     out.indptr.push_back(static_cast<int32_t>(out.indices.size()));
   }

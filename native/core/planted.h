@@ -14,6 +14,10 @@ struct PlantedOptions {
   double density = 1.0;
   double radius = 1.0;
   double noise = 0.0;
+  // Column j of C is scaled by conditioning^(−j/(d−1)): 1 keeps the iid columns of MATH.md section 6
+  // (a well-conditioned C); larger values give C a condition number about that much larger, the
+  // regime where first-order methods slow down and Newton does not.
+  double conditioning = 1.0;
   uint64_t seed = 0;
 };
 

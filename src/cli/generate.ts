@@ -13,6 +13,7 @@ interface GenerateFlags extends ModelFlags {
   density: string;
   radius?: string;
   noise?: string;
+  conditioning?: string;
   seed?: string;
   out: string;
   xstar: string;
@@ -21,7 +22,7 @@ interface GenerateFlags extends ModelFlags {
 /** The API's names for what the flags set, so its errors can name the flag. */
 const FLAGS_BY_FIELD = {
   rows: '--rows', cols: '--cols', density: '--density', model: '--model', unit: '--unit',
-  scale: '--scale', bias: '--bias', radius: '--radius', noise: '--noise', seed: '--seed',
+  scale: '--scale', bias: '--bias', radius: '--radius', noise: '--noise', conditioning: '--conditioning', seed: '--seed',
 } as const;
 
 async function generate(flags: GenerateFlags): Promise<void> {
@@ -31,11 +32,12 @@ async function generate(flags: GenerateFlags): Promise<void> {
   const model = modelOptionsFrom(flags);
   const radius = flags.radius === undefined ? undefined : parseNumberFlag('--radius', flags.radius, { min: 0, exclusiveMin: true });
   const noise = flags.noise === undefined ? undefined : parseNumberFlag('--noise', flags.noise, { min: 0 });
+  const conditioning = flags.conditioning === undefined ? undefined : parseNumberFlag('--conditioning', flags.conditioning, { min: 1 });
   const seed = flags.seed === undefined ? undefined : parseIntegerFlag('--seed', flags.seed, 0, Number.MAX_SAFE_INTEGER);
 
   let planted;
   try {
-    planted = generatePlanted({ rows, cols, density, radius, noise, seed, model: model.model, unit: model.unit, scale: model.scale, bias: model.bias });
+    planted = generatePlanted({ rows, cols, density, radius, noise, conditioning, seed, model: model.model, unit: model.unit, scale: model.scale, bias: model.bias });
   } catch (error) {
     asFlagError(error, FLAGS_BY_FIELD);
   }
@@ -65,6 +67,7 @@ export function register(program: Command): void {
   command
     .option('--radius <R>', '‖x*‖ (default 1; √d makes Cx* roughly standard normal)')
     .option('--noise <sigma>', 'standard deviation of Gaussian noise added to b (default 0)')
+    .option('--conditioning <K>', 'scale column j of C by K^(-j/(d-1)): C about K times worse conditioned (default 1)')
     .option('--seed <s>', 'random seed, an integer ≥ 0 (default 0)')
     .requiredOption('--out <file>', 'the LIBSVM file to write (gzip-compressed if it ends in .gz)')
     .requiredOption('--xstar <file>', 'the JSON file to write x* to')
