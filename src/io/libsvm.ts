@@ -10,14 +10,13 @@
  * character split across chunks cannot be corrupted, and the format's syntax is pure ASCII anyway.
  * Only the text quoted in an error message is decoded back to UTF-8.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import * as zlib from 'node:zlib';
-import { DataFormatError, InputError, SoftnewtonError } from '../errors';
+import { DataFormatError, InputError } from '../errors';
 import { CsrMatrix, isDense, Matrix, MAX_INDEX, validateMatrix } from '../matrix';
 import { requireInteger, requireVector } from '../validate';
+import {
+  DIGIT_0, DIGIT_9, formatNumber, HASH, LineSink, isBlank as isSeparator, lastScanEnd, LineSplitter, quoteText, readLines,
+  requireFileName, scanDecimal, WRITE_CHUNK_CHARS, writeChunks,
+} from './text';
 
 export interface LibsvmData {
   C: CsrMatrix;
@@ -37,30 +36,7 @@ export interface LibsvmParseOptions extends LibsvmReadOptions {
 
 /** The largest number of non-zeros an Int32 `indptr` can address. */
 const MAX_NNZ = 2 ** 31 - 1;
-// 64 KiB chunks decode to strings small enough for V8's young generation, whose memory is recycled;
-// 1 MiB strings go to the large-object space, fresh pages for every chunk (measured slower).
-const READ_CHUNK_BYTES = 1 << 16;
-const WRITE_CHUNK_CHARS = 1 << 16;
-
-const TAB = 9;
-const CARRIAGE_RETURN = 13;
-const SPACE = 32;
-const HASH = 35;
-const PLUS = 43;
-const MINUS = 45;
-const DOT = 46;
-const DIGIT_0 = 48;
-const DIGIT_9 = 57;
 const COLON = 58;
-const UPPER_E = 69;
-const LOWER_E = 101;
-
-/** Exact powers of ten: m / 10^k is correctly rounded when m < 2^53 and k ≤ 22 (Clinger's fast path). */
-const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
-
-function isSeparator(c: number): boolean {
-  return c === SPACE || c === TAB || c === CARRIAGE_RETURN;
-}
 
 /** The end of the token starting at `start`: the next separator, `#` (a trailing comment) or `end`. */
 function tokenEnd(text: string, start: number, end: number): number {
@@ -71,57 +47,6 @@ function tokenEnd(text: string, start: number, end: number): number {
     i++;
   }
   return i;
-}
-
-/** Where the last {@link scanDecimal} stopped (a module variable: returning a pair would allocate per number). */
-let scanEnd = 0;
-
-/**
- * Scans the decimal number `[+-]?(digits[.digits]|.digits)([eE][+-]?digits)?` starting at `start`
- * and returns its value, leaving `scanEnd` just after it; returns NaN when no number starts there
- * (so `nan`, `inf` and the empty string are rejected). The caller checks that the token ends at
- * `scanEnd` (so `0x10` and `1.5abc` are rejected) and that the value is finite (`1e999` is not).
- */
-function scanDecimal(text: string, start: number, end: number): number {
-  let i = start;
-  let c = i < end ? text.charCodeAt(i) : -1;
-  const negative = c === MINUS;
-  if (negative || c === PLUS) c = ++i < end ? text.charCodeAt(i) : -1;
-  let mantissa = 0;
-  let digits = 0;
-  let fractionDigits = 0;
-  while (c >= DIGIT_0 && c <= DIGIT_9) {
-    mantissa = mantissa * 10 + (c - DIGIT_0);
-    digits++;
-    c = ++i < end ? text.charCodeAt(i) : -1;
-  }
-  if (c === DOT) {
-    c = ++i < end ? text.charCodeAt(i) : -1;
-    while (c >= DIGIT_0 && c <= DIGIT_9) {
-      mantissa = mantissa * 10 + (c - DIGIT_0);
-      digits++;
-      fractionDigits++;
-      c = ++i < end ? text.charCodeAt(i) : -1;
-    }
-  }
-  scanEnd = i;
-  if (digits === 0) return NaN;
-  if (c === LOWER_E || c === UPPER_E) {
-    c = ++i < end ? text.charCodeAt(i) : -1;
-    if (c === PLUS || c === MINUS) c = ++i < end ? text.charCodeAt(i) : -1;
-    const exponentStart = i;
-    while (c >= DIGIT_0 && c <= DIGIT_9) c = ++i < end ? text.charCodeAt(i) : -1;
-    scanEnd = i;
-    if (i === exponentStart) return NaN;
-    return Number(text.slice(start, i));
-  }
-  // Up to 15 digits the mantissa is an exact integer below 2^53, so one division rounds correctly;
-  // longer numbers (such as the 17 digits a round-trip double needs) go through V8's exact parser.
-  if (digits <= 15) {
-    const magnitude = mantissa / POWERS_OF_TEN[fractionDigits];
-    return negative ? -magnitude : magnitude;
-  }
-  return Number(text.slice(start, i));
 }
 
 /** Whether the token that began before `position` ends there. */
@@ -135,7 +60,7 @@ function endsToken(text: string, position: number, end: number): boolean {
  * Builds CSR arrays line by line. Shared by the streaming reader and {@link parseLibsvm}, so both
  * accept exactly the same text and report the same errors.
  */
-class LibsvmBuilder {
+class LibsvmBuilder implements LineSink {
   private rows = 0;
   private count = 0;
   private maxIndex = 0;
@@ -160,9 +85,7 @@ class LibsvmBuilder {
   }
 
   private quote(text: string, start: number, end: number): string {
-    let snippet = text.slice(start, Math.min(end, start + 60));
-    if (this.bytesAsLatin1) snippet = Buffer.from(snippet, 'latin1').toString('utf8');
-    return JSON.stringify(end - start > 60 ? `${snippet}…` : snippet);
+    return quoteText(text, start, end, this.bytesAsLatin1);
   }
 
   private growEntries(lineNumber: number): void {
@@ -197,7 +120,7 @@ class LibsvmBuilder {
     if (i === end || text.charCodeAt(i) === HASH) return; // a blank line or a comment
 
     const label = scanDecimal(text, i, end);
-    if (!(Number.isFinite(label) && endsToken(text, scanEnd, end))) {
+    if (!(Number.isFinite(label) && endsToken(text, lastScanEnd(), end))) {
       throw this.fail(lineNumber, `expected a finite decimal label at the start of the line, found ${this.quote(text, i, tokenEnd(text, i, end))}`);
     }
     if (this.rows === MAX_INDEX) throw this.fail(lineNumber, `more than ${MAX_INDEX} rows`);
@@ -208,7 +131,7 @@ class LibsvmBuilder {
     const cols = this.cols ?? MAX_INDEX;
     let previous = 0;
     let sorted = true;
-    i = scanEnd;
+    i = lastScanEnd();
     for (;;) {
       let c = 0;
       while (i < end && isSeparator((c = text.charCodeAt(i)))) i++;
@@ -229,10 +152,10 @@ class LibsvmBuilder {
         throw this.fail(lineNumber, `expected an index from 1 to cols = ${cols}, found ${this.quote(text, tokenStart, tokenEnd(text, tokenStart, end))}`);
       }
       const value = scanDecimal(text, i + 1, end);
-      if (!(Number.isFinite(value) && endsToken(text, scanEnd, end))) {
+      if (!(Number.isFinite(value) && endsToken(text, lastScanEnd(), end))) {
         throw this.fail(lineNumber, `expected index:value with a finite decimal value, found ${this.quote(text, tokenStart, tokenEnd(text, tokenStart, end))}`);
       }
-      i = scanEnd;
+      i = lastScanEnd();
       if (index === previous) throw this.fail(lineNumber, `duplicate index ${index}: each index may appear once per line`);
       if (index < previous) sorted = false;
       previous = index;
@@ -287,92 +210,15 @@ class LibsvmBuilder {
   }
 }
 
-/** Cuts text arriving in chunks into lines, carrying the unfinished last line over to the next chunk. */
-class LineSplitter {
-  private pending = '';
-  private lineNumber = 0;
-
-  constructor(private readonly builder: LibsvmBuilder) {}
-
-  push(chunk: string): void {
-    // Search only the new chunk for the first line feed, so a line longer than a chunk costs linear time.
-    let newline = chunk.indexOf('\n');
-    if (newline < 0) {
-      this.pending += chunk;
-      return;
-    }
-    let start = 0;
-    if (this.pending.length > 0) {
-      // Only the line that straddles the chunk boundary is joined: the rest is parsed from the chunk
-      // itself, which stays one flat string (a joined chunk would be a rope V8 has to flatten).
-      const line = this.pending + chunk.slice(0, newline);
-      this.builder.addLine(line, 0, line.length, ++this.lineNumber);
-      start = newline + 1;
-      newline = chunk.indexOf('\n', start);
-    }
-    while (newline >= 0) {
-      this.builder.addLine(chunk, start, newline, ++this.lineNumber);
-      start = newline + 1;
-      newline = chunk.indexOf('\n', start);
-    }
-    this.pending = chunk.slice(start);
-  }
-
-  end(): void {
-    if (this.pending.length > 0) this.builder.addLine(this.pending, 0, this.pending.length, ++this.lineNumber);
-    this.pending = '';
-  }
-}
-
-function isGzip(file: string): boolean {
-  return /\.gz$/i.test(file);
-}
-
 function requireCols(cols: unknown): number | undefined {
   return cols === undefined ? undefined : requireInteger('cols', cols, 1, MAX_INDEX);
 }
 
-/**
- * A failure of the file system or of gzip, as an error that names the file. Node's system errors
- * read `ENOENT: no such file or directory, open 'x'`; the part before the comma is what users need.
- */
-function fileError(file: string, verb: 'read' | 'write', error: unknown): Error {
-  if (error instanceof SoftnewtonError || !(error instanceof Error)) return error as Error;
-  const code = (error as NodeJS.ErrnoException).code;
-  if (typeof code === 'string' && code.startsWith('Z_')) {
-    return new DataFormatError(file, undefined, `not a valid gzip file (${error.message})`);
-  }
-  if (typeof code === 'string' && 'syscall' in error) {
-    const reason = /^\w+: ([^,]*)/.exec(error.message)?.[1] ?? error.message;
-    return new InputError(file, `cannot ${verb} the file: ${reason}`);
-  }
-  return error;
-}
-
 /** Reads a LIBSVM file (gzip-compressed when its name ends in `.gz`), streaming. */
 export async function readLibsvm(file: string, options: LibsvmReadOptions = {}): Promise<LibsvmData> {
-  if (typeof file !== 'string' || file.length === 0) throw new InputError('file', 'expected a file name');
+  requireFileName(file);
   const builder = new LibsvmBuilder(file, requireCols(options.cols), true);
-  const splitter = new LineSplitter(builder);
-  const source = fs.createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
-  const consume = async (chunks: AsyncIterable<Buffer>): Promise<void> => {
-    let first = true;
-    for await (const chunk of chunks) {
-      let text = chunk.toString('latin1');
-      if (first && chunk.length > 0) {
-        first = false;
-        if (text.startsWith('\xEF\xBB\xBF')) text = text.slice(3); // a UTF-8 byte order mark, read as latin1
-      }
-      splitter.push(text);
-    }
-    splitter.end();
-  };
-  try {
-    if (isGzip(file)) await pipeline(source, zlib.createGunzip(), consume);
-    else await pipeline(source, consume);
-  } catch (error) {
-    throw fileError(file, 'read', error);
-  }
+  await readLines(file, builder);
   return builder.finish();
 }
 
@@ -384,11 +230,6 @@ export function parseLibsvm(text: string, options: LibsvmParseOptions = {}): Lib
   splitter.push(text.startsWith('\uFEFF') ? text.slice(1) : text);
   splitter.end();
   return builder.finish();
-}
-
-/** Number → text that parses back to the same double; String(-0) is "0", which would lose the sign. */
-function formatNumber(v: number): string {
-  return v === 0 && 1 / v < 0 ? '-0' : String(v);
 }
 
 function* libsvmChunks(C: Matrix, b: Float64Array): Generator<string> {
@@ -420,17 +261,8 @@ function* libsvmChunks(C: Matrix, b: Float64Array): Generator<string> {
  * that would still parse.
  */
 export async function writeLibsvm(file: string, C: Matrix, b: Float64Array | number[]): Promise<void> {
-  if (typeof file !== 'string' || file.length === 0) throw new InputError('file', 'expected a file name');
+  requireFileName(file);
   const matrix = validateMatrix(C);
   const labels = requireVector('b', b, matrix.rows);
-  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  const text = Readable.from(libsvmChunks(matrix, labels));
-  try {
-    if (isGzip(file)) await pipeline(text, zlib.createGzip(), fs.createWriteStream(temporary));
-    else await pipeline(text, fs.createWriteStream(temporary));
-    await fs.promises.rename(temporary, file);
-  } catch (error) {
-    await fs.promises.rm(temporary, { force: true }).catch(() => undefined);
-    throw fileError(file, 'write', error);
-  }
+  await writeChunks(file, libsvmChunks(matrix, labels));
 }
