@@ -129,13 +129,15 @@ test('none is the exact product; auto picks none exactly when it is the cheaper,
     }
   assert.ok(worst < 1e-9 * scale, `none differs from the Hessian's Gram by ${worst} (scale ${scale})`);
 
-  // Dense rows: the exact cost is n·d²; leverage's is k·d² plus nnz·(t + 1) for the embedding and
-  // t = min(d, ⌈4 ln n⌉ + 4) probe columns. With d = 25 ≤ t, exact is never dearer.
+  // Dense rows: the exact cost is n·d²; leverage's is 3·(k·d² + nnz·(t + 1)) for the sample's Gram,
+  // the embedding and t = min(d, ⌈4 ln n⌉ + 4) probe columns. With d = 25 ≤ t, exact always wins.
   assert.equal(addon.sketchGram(problem.handle, xStar, { kind: 'auto', rows: 1 }).report.kind, 'none');
-  // n = 6000, d = 80: t = 39, so auto switches at k = (n·d² − n·d·40)/d² = 3000.
-  const wide = plantedProblem({ rows: 6000, cols: 80, density: 1, seed: 23 });
-  assert.equal(addon.sketchGram(wide.problem.handle, wide.xStar, { kind: 'auto', rows: 2990 }).report.kind, 'leverage');
-  assert.equal(addon.sketchGram(wide.problem.handle, wide.xStar, { kind: 'auto', rows: 3010 }).report.kind, 'none');
+  // n = 30000, d = 200: t = 46, so auto switches at k* = (n·d²/3 − n·d·47)/d².
+  const wide = plantedProblem({ rows: 30000, cols: 200, density: 1, seed: 23 });
+  const t = Math.min(200, Math.ceil(4 * Math.log(30000)) + 4);
+  const kStar = Math.floor((30000 * 200 * 200) / 3 / (200 * 200) - (30000 * 200 * (t + 1)) / (200 * 200));
+  assert.equal(addon.sketchGram(wide.problem.handle, wide.xStar, { kind: 'auto', rows: kStar - 20 }).report.kind, 'leverage');
+  assert.equal(addon.sketchGram(wide.problem.handle, wide.xStar, { kind: 'auto', rows: kStar + 20 }).report.kind, 'none');
   // Sparse rows (about 2 entries each) are cheap to form exactly even against a small k.
   const sparse = plantedProblem({ rows: 3000, cols: 25, density: 0.08, seed: 22 });
   assert.equal(addon.sketchGram(sparse.problem.handle, sparse.xStar, { kind: 'auto', rows: 300 }).report.kind, 'none');

@@ -35,15 +35,16 @@ constexpr int kMaxOsnapNonzeros = 256;
 
 void accumulatePart(SketchKind kind, const MatrixView& c, const double* weight, const SketchOptions& options,
                     uint64_t seed, double sign, double* m) {
+  const sketch::Parallel par{options.threads, options.cancelFlag};
   switch (kind) {
     case SketchKind::Leverage:
-      sketch::accumulateLeverage(c, weight, options.rows, seed, sign, m);
+      sketch::accumulateLeverage(c, weight, options.rows, seed, sign, m, par);
       return;
     case SketchKind::CountSketch:
-      sketch::accumulateCountSketch(c, weight, options.rows, 1, seed, sign, m);
+      sketch::accumulateCountSketch(c, weight, options.rows, 1, seed, sign, m, par);
       return;
     case SketchKind::Osnap:
-      sketch::accumulateCountSketch(c, weight, options.rows, options.osnapNonzeros, seed, sign, m);
+      sketch::accumulateCountSketch(c, weight, options.rows, options.osnapNonzeros, seed, sign, m, par);
       return;
     case SketchKind::Uniform:
       sketch::accumulateUniform(c, weight, options.rows, seed, sign, m);
@@ -81,14 +82,17 @@ bool parseSketchKind(const std::string& name, SketchKind* kind) {
 }
 
 SketchKind resolveAuto(const MatrixView& c, int64_t k) {
-  // MATH.md's rule (exact when Σ nnz(row)² ≤ k·d²) counts only the k × d Gram of the sample; the
-  // leverage scores also cost one embedding pass and t = ⌈4 ln n⌉ + 4 probe columns per stored
-  // entry. Counting them keeps `auto` exact for moderate d on dense rows, where measurement showed
-  // leverage slower (204 vs 104 ms at n = 400000, d = 100), and leverage where it really wins.
+  // MATH.md's rule (exact when Σ nnz(row)² ≤ k·d²) counts only the k × d Gram of the sample. The
+  // leverage scores also cost an embedding pass and t = ⌈4 ln n⌉ + 4 probe columns per stored entry,
+  // in narrow products that run well below dsyrk's rate: on this machine kind leverage sketches
+  // measured 1.3–3× slower than their flop count against the exact dsyrk (n ≤ 2·10⁵, d ≤ 400;
+  // bench/methods.ts). So the sketch must be estimated kLeverageOverhead = 3× cheaper in flops to
+  // be chosen; exact wins otherwise, and that is the faster of the two, which is what `auto` is for.
+  constexpr double kLeverageOverhead = 3.0;
   const double d = static_cast<double>(c.cols);
   const double nnz = static_cast<double>(c.nnz());
   const double probes = std::min(d, std::ceil(4.0 * std::log(std::max<double>(2.0, static_cast<double>(c.rows)))) + 4.0);
-  const double leverageCost = static_cast<double>(k) * d * d + nnz * (probes + 1.0);
+  const double leverageCost = kLeverageOverhead * (static_cast<double>(k) * d * d + nnz * (probes + 1.0));
   return c.exactGramCost() <= leverageCost ? SketchKind::None : SketchKind::Leverage;
 }
 
@@ -117,6 +121,7 @@ SketchReport sketchGram(const MatrixView& c, const double* D, const SketchOption
       invalid("osnapNonzeros: must not exceed sketchRows (" + std::to_string(options.rows) + "), got " +
               std::to_string(s));
   }
+  if (options.threads < 1) invalid("threads: must be at least 1, got " + std::to_string(options.threads));
   if (n > 0 && D == nullptr) invalid("D: is required");
   for (int64_t i = 0; i < n; ++i)
     if (!std::isfinite(D[i])) invalid("D: must be finite (row " + std::to_string(i) + ")");
