@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import type { Matrix } from './matrix';
+import type { HessianPieces } from './problem';
 
 export interface NativeProblemSpec {
   rows: number;
@@ -21,20 +22,10 @@ export interface NativeProblemSpec {
   ridge: number;
 }
 
-export interface NativePieces {
-  loss: number;
-  z: Float64Array;
-  gradZ: Float64Array;
-  delta: Float64Array;
-  D: Float64Array;
-  u0: Float64Array;
-  u1: Float64Array;
-  S: Float64Array;
-}
 
 export interface NativeProblem {
   evaluate(x: Float64Array): { loss: number; gradient: Float64Array };
-  pieces(x: Float64Array): NativePieces;
+  pieces(x: Float64Array): HessianPieces;
   hessian(x: Float64Array): Float64Array;
   hessianVector(x: Float64Array, v: Float64Array): Float64Array;
   predict(x: Float64Array): Float64Array;

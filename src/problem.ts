@@ -12,7 +12,7 @@
  */
 import { fromNative, InputError } from './errors';
 import { Matrix, nnz, validateMatrix } from './matrix';
-import { matrixFields, native, NativePieces, NativeProblem, NativeProblemSpec } from './native';
+import { matrixFields, native, NativeProblem, NativeProblemSpec } from './native';
 import { requireChoice, requireNumber, requireRowParameter, requireVector } from './validate';
 
 export const MODELS = ['softmax-unit', 'softmax', 'relu-softmax'] as const;
@@ -157,7 +157,7 @@ export class Problem {
   /** The structured Hessian pieces at x: ∇²L = Cᵀ diag(D) C + (CᵀU) S (CᵀU)ᵀ + λI. */
   pieces(x: Float64Array | number[]): HessianPieces {
     const p = this.point(x);
-    return this.call(() => this.handle.pieces(p)) as NativePieces;
+    return this.call(() => this.handle.pieces(p));
   }
 
   /** The model's prediction φ(a∘softmax(Cx) + c) for every row. */

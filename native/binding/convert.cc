@@ -98,4 +98,22 @@ RowParameter parseRowParameter(Napi::Env env, Napi::Float64Array a, const char* 
   return p;
 }
 
+void parseModelFields(Napi::Env env, const Napi::Object& o, int64_t rows, bool regularised, ModelSpec& spec,
+                      const std::function<void(Napi::TypedArray)>& keep) {
+  spec.kind = parseModel(env, requireString(o, "model"));
+  spec.unit = parseUnit(env, requireString(o, "unit"));
+  const std::pair<const char*, RowParameter*> parameters[] = {
+      {"scale", &spec.scale}, {"bias", &spec.bias}, {"weight", &spec.weight}};
+  for (const auto& [field, parameter] : parameters) {
+    if (!regularised && parameter == &spec.weight) break;
+    auto array = requireFloat64Array(env, requireField(o, field), field, -1);
+    *parameter = parseRowParameter(env, array, field, rows);
+    keep(array);
+  }
+  if (regularised) {
+    spec.ridge = requireNumber(o, "ridge");
+    if (spec.ridge < 0) fail(env, "ridge: must be >= 0");
+  }
+}
+
 }  // namespace softnewton::binding

@@ -5,6 +5,7 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "core/model.h"
@@ -31,5 +32,11 @@ Unit parseUnit(Napi::Env env, const std::string& name);
 
 // A scale, bias or weight: a Float64Array of length 1 (one value for all rows) or n.
 RowParameter parseRowParameter(Napi::Env env, Napi::Float64Array a, const char* field, int64_t rows);
+
+// The model fields of `o` into `spec`: model, unit, scale and bias, and with `regularised` also
+// weight and ridge. Each row-parameter array is handed to `keep`, for owners that must hold it
+// alive while `spec` points into it.
+void parseModelFields(Napi::Env env, const Napi::Object& o, int64_t rows, bool regularised, ModelSpec& spec,
+                      const std::function<void(Napi::TypedArray)>& keep);
 
 }  // namespace softnewton::binding

@@ -38,12 +38,8 @@ Napi::Value GeneratePlanted(const Napi::CallbackInfo& info) {
   if (!(options.conditioning >= 1)) fail(env, "conditioning: must be >= 1");
 
   ModelSpec spec;
-  spec.kind = parseModel(env, requireString(o, "model"));
-  spec.unit = parseUnit(env, requireString(o, "unit"));
-  auto scale = requireFloat64Array(env, requireField(o, "scale"), "scale", -1);
-  auto bias = requireFloat64Array(env, requireField(o, "bias"), "bias", -1);
-  spec.scale = parseRowParameter(env, scale, "scale", options.rows);
-  spec.bias = parseRowParameter(env, bias, "bias", options.rows);
+  // The arrays stay alive for this synchronous call: nothing to keep.
+  parseModelFields(env, o, options.rows, false, spec, [](Napi::TypedArray) {});
 
   PlantedProblem p = generatePlanted(options, spec);
   Napi::Object out = Napi::Object::New(env);

@@ -58,22 +58,12 @@ ProblemHandle::ProblemHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
   if (!invalid.empty()) fail(env, invalid);
 
   ModelSpec spec;
-  spec.kind = parseModel(env, requireString(o, "model"));
-  spec.unit = parseUnit(env, requireString(o, "unit"));
+  parseModelFields(env, o, c.rows, true, spec, [this](Napi::TypedArray a) { keep(a); });
   auto target = requireFloat64Array(env, requireField(o, "target"), "b", c.rows);
   for (size_t i = 0; i < target.ElementLength(); ++i)
     if (!std::isfinite(target.Data()[i])) fail(env, "b: must be finite (row " + std::to_string(i) + ")");
   keep(target);
   spec.target = target.Data();
-  const std::pair<const char*, RowParameter*> parameters[] = {
-      {"scale", &spec.scale}, {"bias", &spec.bias}, {"weight", &spec.weight}};
-  for (const auto& [field, parameter] : parameters) {
-    auto array = requireFloat64Array(env, requireField(o, field), field, -1);
-    *parameter = parseRowParameter(env, array, field, c.rows);
-    keep(array);
-  }
-  spec.ridge = requireNumber(o, "ridge");
-  if (spec.ridge < 0) fail(env, "ridge: must be >= 0");
   objective_ = std::make_unique<Objective>(c, spec);
 }
 
