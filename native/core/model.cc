@@ -102,7 +102,10 @@ std::string evaluateModel(const ModelSpec& spec, const double* z, int64_t n, Row
   }
   out.sigma = gamma + 2.0 * alpha;
   out.loss = loss + regulariser;
-  if (!std::isfinite(out.loss) || !allFinite(out.grad) || !allFinite(out.D) || !allFinite(out.u1))
+  // σ = γ + 2α overflows on its own when γ and α are both near the double range (found by fuzzing:
+  // an Inf σ reached the Hessian as Inf, or as NaN through σ·0 where relu-softmax masks U).
+  if (!std::isfinite(out.loss) || !std::isfinite(out.sigma) || !allFinite(out.grad) || !allFinite(out.delta) ||
+      !allFinite(out.D) || !allFinite(out.u1))
     return "the model's derivatives overflow at this point: v = a*s + c reaches " + std::to_string(maxV);
   return "";
 }

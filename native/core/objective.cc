@@ -1,5 +1,6 @@
 #include "core/objective.h"
 
+#include <cmath>
 #include <cstring>
 
 #include "core/linalg.h"
@@ -19,13 +20,22 @@ std::string Objective::evaluate(const double* x, Point& at) const {
   at.z.resize(c_.rows);
   c_.multiply(x, at.z.data());
   std::string problem = lossFromZ(at);
-  if (problem.empty()) finishGradient(at);
-  return problem;
+  if (!problem.empty()) return problem;
+  finishGradient(at);
+  for (double g : at.gradient)
+    if (!std::isfinite(g))
+      return "the gradient overflows at this point: Cᵀ times the row gradient exceeds the double range (entries of C too large?)";
+  return "";
 }
 
 std::string Objective::lossFromZ(Point& at) const {
   std::string problem = evaluateModel(spec_, at.z.data(), c_.rows, at.terms);
-  at.loss = at.terms.loss + 0.5 * spec_.ridge * dot(at.x.data(), at.x.data(), c_.cols);
+  // Without a ridge there is no ridge term: 0 · ‖x‖² would be NaN for an x whose ‖x‖² overflows
+  // (found by fuzzing: a start point with entries near 1e200 gave a NaN loss).
+  const double ridgeTerm = spec_.ridge == 0.0 ? 0.0 : 0.5 * spec_.ridge * dot(at.x.data(), at.x.data(), c_.cols);
+  at.loss = at.terms.loss + ridgeTerm;
+  if (problem.empty() && !std::isfinite(at.loss))
+    problem = "the ridge term ½λ‖x‖² overflows at this point (x or λ too large for doubles)";
   at.ctU0.clear();
   at.ctU1.clear();
   return problem;

@@ -1,10 +1,24 @@
 #include "core/solver/loop.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace softnewton::detail {
 
-double norm2(const std::vector<double>& v) { return std::sqrt(dot(v, v)); }
+double norm2(const std::vector<double>& v) {
+  // Scaled by the largest entry, so that a finite vector with entries beyond ~1e154 has a finite
+  // norm (the naive sqrt(Σ v²) overflows to +Inf there, and an infinite ‖∇L‖ passed the relative
+  // test ‖∇L‖ ≤ tol·‖∇L(x₀)‖ as Inf ≤ Inf: "converged" at the start).
+  double largest = 0.0;
+  for (double x : v) {
+    if (std::isnan(x)) return x;
+    largest = std::max(largest, std::fabs(x));
+  }
+  if (largest == 0.0 || std::isinf(largest)) return largest;
+  double s = 0.0;
+  for (double x : v) s += (x / largest) * (x / largest);
+  return largest * std::sqrt(s);
+}
 
 double dot(const std::vector<double>& a, const std::vector<double>& b) {
   double s = 0.0;
@@ -28,7 +42,9 @@ void Run::record(const Point& at, TraceRow row) {
 
 bool Run::shouldStop(StopReason* reason) const {
   const TraceRow& last = trace_.back();
-  if (last.gradNorm <= options_.tol * initialGradNorm_) {
+  if (!std::isfinite(last.gradNorm) || !std::isfinite(last.loss)) {
+    *reason = StopReason::Overflow;  // never "converged" on an infinite gradient
+  } else if (last.gradNorm <= options_.tol * initialGradNorm_) {
     *reason = StopReason::RelativeTolerance;
   } else if (last.gradNorm <= options_.atol) {
     *reason = StopReason::AbsoluteTolerance;
@@ -54,6 +70,8 @@ SolveResult Run::finish(const Point& at, StopReason reason, std::string message,
   r.stopReason = reason;
   r.converged = isConverged(reason);
   r.message = std::move(message);
+  if (reason == StopReason::Overflow && r.message.empty())
+    r.message = "the loss or its gradient overflows at this point (entries of C, b or the scale too large for doubles)";
   r.trace = std::move(trace_);
   r.seconds = seconds;
   return r;
@@ -80,6 +98,8 @@ LineSearchOutcome lineSearch(const Objective& f, const Point& at, const std::vec
     const bool withinRounding = finite && predicted <= rounding && next.loss <= at.loss + rounding;
     if (sufficient || withinRounding) {
       f.finishGradient(next);
+      // Cᵀ(row gradient) can overflow where the loss does not: too long a step, like an overflow.
+      if (!std::isfinite(norm2(next.gradient))) continue;
       out.accepted = true;
       out.step = t;
       out.backtracks = tries;

@@ -13,17 +13,22 @@
 
 namespace softnewton::detail {
 
-namespace {
-
 // Factors h + μI into `factor`, raising μ from a tenth of the last successful value (or 0) by
 // factors of 10 until the Cholesky succeeds. Returns false when even μ = 1e8 · max|diag(h)| fails.
 bool factorWithDamping(int64_t d, const std::vector<double>& h, std::vector<double>& factor, double* mu) {
   double scale = 0.0;
   for (int64_t j = 0; j < d; ++j) scale = std::max(scale, std::fabs(h[j * d + j]));
   if (!(scale > 0)) scale = 1.0;
+  // With an infinite diagonal, or one past ~1e300, 1e8·scale is +Inf and trial·10 reaches +Inf and
+  // stays there: without these guards the loop never ended.
+  if (!std::isfinite(scale)) return false;
+  // OpenBLAS's dpotrf accepts a NaN on the diagonal and returns a NaN factor as a success.
+  for (double v : h)
+    if (!std::isfinite(v)) return false;
+  const double limit = 1e8 * scale;
   double trial = *mu / 10.0;
   if (trial < 1e-12 * scale) trial = 0.0;
-  while (trial <= 1e8 * scale) {
+  while (trial <= limit && std::isfinite(trial)) {
     factor = h;
     addDiagonal(d, trial, factor.data());
     if (cholesky(d, factor.data())) {
@@ -34,6 +39,8 @@ bool factorWithDamping(int64_t d, const std::vector<double>& h, std::vector<doub
   }
   return false;
 }
+
+namespace {
 
 struct PcgOutcome {
   int iterations = 0;
@@ -123,6 +130,10 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
     row.secondsSketch += lap.lap();
 
     f.addStructuredTerms(at, h.data());
+    if (!std::all_of(h.begin(), h.end(), [](double v) { return std::isfinite(v); }))
+      return run.finish(at, StopReason::Overflow,
+                        "the Hessian approximation overflows at this point (entries of C or D too large for doubles)",
+                        total.seconds());
     if (!factorWithDamping(d, h, factor, &mu))
       return run.finish(at, StopReason::Indefinite,
                         "the Hessian approximation stayed indefinite with damping up to 1e8 times its largest diagonal entry",

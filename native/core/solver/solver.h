@@ -23,7 +23,7 @@ enum class StopReason {
   MaxIterations,
   LineSearchFailed,   // no step along the direction decreased L
   Indefinite,         // the Hessian stayed indefinite under the largest damping
-  Overflow,           // the model overflows at the start point
+  Overflow,           // the loss, its gradient or the Hessian overflows (at the start or later)
   Cancelled,
 };
 
