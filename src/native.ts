@@ -36,6 +36,10 @@ export interface NativeSketchOptions {
   rows?: number;
   seed?: number;
   osnapNonzeros?: number;
+  /** Threads for the row passes; the sketch is the same bit for bit for every value. */
+  threads?: number;
+  /** A cancel flag: non-zero makes the sketch throw ("cancelled: …") from inside its row passes. */
+  cancel?: Int32Array;
 }
 
 export interface NativeSketchReport {
@@ -56,7 +60,8 @@ export interface NativeAddon {
   sketchSpectrum(problem: NativeProblem, x: Float64Array, options: NativeSketchOptions & { relativeTo?: 'signed' | 'absolute' }): { minEig: number; maxEig: number; report: NativeSketchReport };
   sketchRowsForEpsilon(rows: number, cols: number, epsilon: number): number;
   solve(problem: NativeProblem, options: object, onIteration: ((row: never) => void) | undefined, cancel: Int32Array): Promise<unknown>;
-  solveSync(problem: NativeProblem, options: object): unknown;
+  /** On the calling thread; onIteration is called synchronously, cancel read like solve's. */
+  solveSync(problem: NativeProblem, options: object, onIteration?: (row: never) => void, cancel?: Int32Array): unknown;
 }
 
 let addon: NativeAddon | undefined;

@@ -51,6 +51,12 @@ Request parseRequest(const Napi::CallbackInfo& info, bool spectrum) {
   if (!o.Get("seed").IsUndefined()) r.options.seed = requireSeed(o, "seed");
   if (!o.Get("osnapNonzeros").IsUndefined())
     r.options.osnapNonzeros = static_cast<int>(requireCount(o, "osnapNonzeros", INT32_MIN, INT32_MAX));
+  if (!o.Get("threads").IsUndefined()) r.options.threads = static_cast<int>(requireCount(o, "threads", 1, 256));
+  if (!o.Get("cancel").IsUndefined()) {
+    // Read during this (synchronous) call only; the argument keeps the array alive meanwhile.
+    auto cancel = requireInt32Array(env, o.Get("cancel"), "cancel", 1);
+    r.options.cancelFlag = cancel.Data();
+  }
   if (spectrum && !o.Get("relativeTo").IsUndefined()) {
     const std::string to = requireString(o, "relativeTo");
     if (to != "signed" && to != "absolute") fail(env, "relativeTo: expected 'signed' or 'absolute', got '" + to + "'");
@@ -67,6 +73,8 @@ SketchReport sketch(Napi::Env env, const Request& r, double* m) {
     return sketchGram(r.objective->matrix(), r.at.terms.D.data(), r.options, m);
   } catch (const std::invalid_argument& e) {
     fail(env, e.what());
+  } catch (const SketchCancelled& e) {
+    throw Napi::Error::New(env, e.what());
   }
 }
 
@@ -81,7 +89,7 @@ Napi::Object reportObject(Napi::Env env, const SketchReport& report) {
 
 }  // namespace
 
-// sketchGram(problem, x, {kind, rows, seed, osnapNonzeros}) → {gram: d × d (symmetric), report}
+// sketchGram(problem, x, {kind, rows, seed, osnapNonzeros, threads, cancel}) → {gram: d × d (symmetric), report}
 Napi::Value SketchGram(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Request r = parseRequest(info, false);

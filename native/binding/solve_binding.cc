@@ -193,13 +193,60 @@ Napi::Value Solve(const Napi::CallbackInfo& info) {
   return promise;
 }
 
+// solveSync(problem, options, onIteration?, cancel?) runs on the calling thread: a script's main
+// thread, or a pool worker (src/pool/worker.ts), which must stay cancellable from another thread
+// while it is busy here. So, like the asynchronous solve, it reads a cancel flag (an Int32Array,
+// normally over a SharedArrayBuffer, that another thread raises with Atomics.store), and it calls
+// onIteration with each trace row as the row is recorded. The callback runs inside the solver's
+// loop, so nothing may unwind through it (liblbfgs is C): an exception from the callback, or a
+// failure to call it at all (a worker being terminated), is held, the solve is stopped through the
+// flag, and the exception is rethrown once the solver has returned.
 Napi::Value SolveSync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
   SolveJob job = parseJob(info);
-  try {
-    return resultToJs(info.Env(), job.run(nullptr));
-  } catch (const std::invalid_argument& e) {
-    throw Napi::TypeError::New(info.Env(), e.what());
+  Napi::Function onIteration;
+  if (info.Length() > 2 && !info[2].IsUndefined() && !info[2].IsNull()) {
+    if (!info[2].IsFunction()) fail(env, "onIteration: expected a function");
+    onIteration = info[2].As<Napi::Function>();
   }
+  int32_t localFlag = 0;
+  int32_t* flag = &localFlag;
+  if (info.Length() > 3 && !info[3].IsUndefined() && !info[3].IsNull()) {
+    auto cancel = requireInt32Array(env, info[3], "cancel", -1);
+    if (cancel.ElementLength() < 1) fail(env, "cancel: expected an Int32Array of length at least 1");
+    flag = cancel.Data();  // alive for the whole call: info[3] holds it
+  }
+  job.options.cancelFlag = flag;
+
+  Napi::Reference<Napi::Value> callbackError;
+  bool callbackFailed = false;
+  TraceSink sink;
+  if (!onIteration.IsEmpty()) {
+    sink = [&](const TraceRow& row) {
+      if (callbackFailed) return;
+      try {
+        Napi::HandleScope scope(env);  // one scope per row: a long solve must not pile up handles
+        onIteration.Call({traceRowToJs(env, row)});
+      } catch (const Napi::Error& e) {
+        callbackFailed = true;
+        callbackError = Napi::Reference<Napi::Value>::New(e.Value(), 1);
+      } catch (...) {
+        callbackFailed = true;
+      }
+      if (callbackFailed) __atomic_store_n(flag, 1, __ATOMIC_RELAXED);
+    };
+  }
+  SolveResult result;
+  try {
+    result = job.run(sink);
+  } catch (const std::invalid_argument& e) {
+    throw Napi::TypeError::New(env, e.what());
+  }
+  if (callbackFailed) {
+    if (!callbackError.IsEmpty()) throw Napi::Error(env, callbackError.Value());
+    throw Napi::Error::New(env, "onIteration: the callback could not be called");
+  }
+  return resultToJs(env, result);
 }
 
 }  // namespace softnewton::binding

@@ -4,6 +4,7 @@
 namespace softnewton::binding {
 // solve(problem, options, onIteration?, cancelFlag?) → Promise<result>: runs off the main thread.
 Napi::Value Solve(const Napi::CallbackInfo& info);
-// solveSync(problem, options) → result: for scripts.
+// solveSync(problem, options, onIteration?, cancel?) → result: on the calling thread (scripts, pool
+// workers); cancellable through the Int32Array flag like solve.
 Napi::Value SolveSync(const Napi::CallbackInfo& info);
 }  // namespace softnewton::binding

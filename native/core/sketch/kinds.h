@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/matrix.h"
+#include "core/sketch/parallel.h"
 
 namespace softnewton::sketch {
 
@@ -29,11 +30,14 @@ inline uint64_t hashKey(uint64_t seed, uint64_t purpose) {
 
 // out (k × d, row-major, zero on entry) += Π diag(weight)^{1/2} C with the OSNAP embedding of
 // s nonzeros per row (s = 1: CountSketch), each ±1/√s. Requires 1 ≤ s ≤ k, s ≤ 256.
-void embedRows(const MatrixView& c, const double* weight, int64_t k, int s, uint64_t key, double* out);
+// The same bits for every par.threads (countsketch.cc says how).
+void embedRows(const MatrixView& c, const double* weight, int64_t k, int s, uint64_t key, double* out,
+               const Parallel& par);
 
 void accumulateCountSketch(const MatrixView& c, const double* weight, int64_t k, int s, uint64_t seed, double sign,
-                           double* m);
-void accumulateLeverage(const MatrixView& c, const double* weight, int64_t k, uint64_t seed, double sign, double* m);
+                           double* m, const Parallel& par);
+void accumulateLeverage(const MatrixView& c, const double* weight, int64_t k, uint64_t seed, double sign, double* m,
+                        const Parallel& par);
 void accumulateUniform(const MatrixView& c, const double* weight, int64_t k, uint64_t seed, double sign, double* m);
 
 // Sorts the k sampled row indices and merges duplicates: rows[r] (ascending) was drawn counts[r] times.

@@ -36,16 +36,22 @@ constexpr double kUniformShare = 0.1;
 // do not change under column scaling, but an absolute shift would drown a small-scale column.
 constexpr double kShift = 1e-12;
 constexpr int64_t kScoreBlock = 256;
+// The scoring pass works through fixed segments of this many contributing rows, whatever the
+// number of threads: rows with many entries are scored in dgemm blocks of up to kScoreBlock rows
+// formed within a segment, so every row's score comes from the same block, hence the same bits,
+// on one thread or several. Segments are handed out to threads in order from a counter.
+constexpr int64_t kScoreSegment = 8 * kScoreBlock;
 
 // T = S R⁻¹ G (d × t, row-major): the matrix that maps a row of A to its score vector.
-std::vector<double> scoreMap(const MatrixView& c, const double* weight, uint64_t seed, int64_t support, int64_t* tOut) {
+std::vector<double> scoreMap(const MatrixView& c, const double* weight, uint64_t seed, int64_t support, int64_t* tOut,
+                             const Parallel& par) {
   const int64_t d = c.cols;
   const int64_t me = std::max<int64_t>(4 * d, 2 * d + 20);
   // [ΠA S; √μ I] row-major, (me + d) × d: read column-major it is its transpose, d × (me + d),
   // whose LQ factorisation L Q gives R = Lᵀ, without the transposed copy (≥ 5d² doubles) a QR needs.
   const int64_t ld = me + d;
   std::vector<double> b(static_cast<size_t>(ld * d), 0.0);
-  embedRows(c, weight, me, 1, hashKey(seed, 2), b.data());
+  embedRows(c, weight, me, 1, hashKey(seed, 2), b.data(), par);
 
   std::vector<double> colScale(d, 0.0);
   for (int64_t r = 0; r < me; ++r)
@@ -89,7 +95,8 @@ std::vector<double> scoreMap(const MatrixView& c, const double* weight, uint64_t
 
 }  // namespace
 
-void accumulateLeverage(const MatrixView& c, const double* weight, int64_t k, uint64_t seed, double sign, double* m) {
+void accumulateLeverage(const MatrixView& c, const double* weight, int64_t k, uint64_t seed, double sign, double* m,
+                        const Parallel& par) {
   const int64_t n = c.rows, d = c.cols;
   std::vector<int64_t> support;
   for (int64_t i = 0; i < n; ++i)
@@ -98,49 +105,58 @@ void accumulateLeverage(const MatrixView& c, const double* weight, int64_t k, ui
   const int64_t ns = static_cast<int64_t>(support.size());
 
   int64_t t = 0;
-  const std::vector<double> map = scoreMap(c, weight, seed, ns, &t);
+  const std::vector<double> map = scoreMap(c, weight, seed, ns, &t, par);
 
   // One pass over C, touching each stored entry t times. Rows with many entries are gathered into
   // blocks and multiplied by T with dgemm (the scattered axpy runs several times slower per flop);
   // short rows are scored entry by entry, which costs t per stored entry and nothing per column.
   const int64_t denseThreshold = std::max<int64_t>(1, d / 8);
   std::vector<double> score(ns);
-  std::vector<double> block(static_cast<size_t>(kScoreBlock * d)), y(static_cast<size_t>(kScoreBlock * t));
-  std::vector<int64_t> blockRows;
-  blockRows.reserve(kScoreBlock);
-  auto flush = [&]() {
-    const int64_t count = static_cast<int64_t>(blockRows.size());
-    if (count == 0) return;
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(count), static_cast<int>(t),
-                static_cast<int>(d), 1.0, block.data(), static_cast<int>(d), map.data(), static_cast<int>(t), 0.0,
-                y.data(), static_cast<int>(t));
-    for (int64_t b = 0; b < count; ++b) {
+  const int64_t segments = (ns + kScoreSegment - 1) / kScoreSegment;
+  double work = 0.0;
+  for (int64_t i : support) work += static_cast<double>(c.rowNnz(i));
+  const int parts = par.threadsFor(work * static_cast<double>(t));
+  forEachItem(parts, segments, [&](int64_t segment) {
+    par.checkCancel();
+    const int64_t begin = segment * kScoreSegment, end = std::min(ns, begin + kScoreSegment);
+    // Per segment (not per thread) scratch: small next to the segment's work, and no sharing.
+    std::vector<double> block(static_cast<size_t>(kScoreBlock * d)), y(static_cast<size_t>(kScoreBlock * t)), acc(t);
+    std::vector<int64_t> blockRows;
+    blockRows.reserve(kScoreBlock);
+    auto flush = [&]() {
+      const int64_t count = static_cast<int64_t>(blockRows.size());
+      if (count == 0) return;
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(count), static_cast<int>(t),
+                  static_cast<int>(d), 1.0, block.data(), static_cast<int>(d), map.data(), static_cast<int>(t), 0.0,
+                  y.data(), static_cast<int>(t));
+      for (int64_t b = 0; b < count; ++b) {
+        double s = 0.0;
+        for (int64_t q = 0; q < t; ++q) s += y[b * t + q] * y[b * t + q];
+        score[blockRows[b]] = weight[support[blockRows[b]]] * s;
+      }
+      blockRows.clear();
+    };
+    for (int64_t r = begin; r < end; ++r) {
+      const int64_t i = support[r];
+      if (c.isDense() || c.rowNnz(i) >= denseThreshold) {
+        c.scatterRow(i, 1.0, block.data() + static_cast<int64_t>(blockRows.size()) * d);
+        blockRows.push_back(r);
+        if (static_cast<int64_t>(blockRows.size()) == kScoreBlock) flush();
+        continue;
+      }
+      std::fill(acc.begin(), acc.end(), 0.0);
+      for (int32_t p = c.indptr[i]; p < c.indptr[i + 1]; ++p) {
+        const double v = c.values[p];
+        const double* mapRow = map.data() + static_cast<int64_t>(c.indices[p]) * t;
+        for (int64_t q = 0; q < t; ++q) acc[q] += v * mapRow[q];
+      }
       double s = 0.0;
-      for (int64_t q = 0; q < t; ++q) s += y[b * t + q] * y[b * t + q];
-      score[blockRows[b]] = weight[support[blockRows[b]]] * s;
+      for (int64_t q = 0; q < t; ++q) s += acc[q] * acc[q];
+      score[r] = weight[i] * s;
     }
-    blockRows.clear();
-  };
-  std::vector<double> acc(t);
-  for (int64_t r = 0; r < ns; ++r) {
-    const int64_t i = support[r];
-    if (c.isDense() || c.rowNnz(i) >= denseThreshold) {
-      c.scatterRow(i, 1.0, block.data() + static_cast<int64_t>(blockRows.size()) * d);
-      blockRows.push_back(r);
-      if (static_cast<int64_t>(blockRows.size()) == kScoreBlock) flush();
-      continue;
-    }
-    std::fill(acc.begin(), acc.end(), 0.0);
-    for (int32_t p = c.indptr[i]; p < c.indptr[i + 1]; ++p) {
-      const double v = c.values[p];
-      const double* mapRow = map.data() + static_cast<int64_t>(c.indices[p]) * t;
-      for (int64_t q = 0; q < t; ++q) acc[q] += v * mapRow[q];
-    }
-    double s = 0.0;
-    for (int64_t q = 0; q < t; ++q) s += acc[q] * acc[q];
-    score[r] = weight[i] * s;
-  }
-  flush();
+    flush();
+  });
+  par.checkCancel();
 
   double total = 0.0;
   for (double s : score) total += s;

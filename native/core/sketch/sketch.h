@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/matrix.h"
+#include "core/sketch/parallel.h"
 
 namespace softnewton {
 
@@ -21,6 +22,9 @@ struct SketchOptions {
   int osnapNonzeros = 4;      // s: buckets per row for OSNAP
   uint64_t seed = 0;
   int threads = 1;            // row-block parallelism; the result is identical for every value
+  // Non-zero (read atomically) ⇒ the sketch stops inside its long row passes by throwing
+  // SketchCancelled (core/sketch/parallel.h). Null: never.
+  const int32_t* cancelFlag = nullptr;
 };
 
 struct SketchReport {
@@ -33,7 +37,8 @@ struct SketchReport {
 
 // m (d × d, column-major, upper triangle; zero on entry) += M̃ ≈ Cᵀ diag(D) C.
 // Throws std::invalid_argument naming the field ("sketchRows: …", "osnapNonzeros: …", "D: …") for
-// options or data the sketch cannot run with. Deterministic in options.seed.
+// options or data the sketch cannot run with ("threads: …" below 1), and SketchCancelled when
+// options.cancelFlag is raised. Deterministic in options.seed, bit for bit whatever options.threads.
 SketchReport sketchGram(const MatrixView& c, const double* D, const SketchOptions& options, double* m);
 
 // `None` when the exact product is cheaper (Σ_i nnz(row_i)² ≤ k·d²), else `Leverage`.

@@ -51,7 +51,8 @@ struct PcgOutcome {
 // η = min(0.5, ‖g‖/‖g₀‖): a forcing term of order ‖g‖ keeps Newton's quadratic rate (Eisenstat–
 // Walker). On negative curvature CG stops; if that happens at once, p is the preconditioned gradient.
 PcgOutcome preconditionedCg(const Objective& f, const Point& at, const std::vector<double>& factor, double mu,
-                            double initialGradNorm, int maxIterations, std::vector<double>& p) {
+                            double initialGradNorm, int maxIterations, std::vector<double>& p,
+                            const int32_t* cancel) {
   const int64_t d = f.dim();
   PcgOutcome out;
   Stopwatch clock;
@@ -65,6 +66,9 @@ PcgOutcome preconditionedCg(const Objective& f, const Point& at, const std::vect
   std::fill(p.begin(), p.end(), 0.0);
   double rz = dot(r, z);
   for (int i = 0; i < maxIterations; ++i) {
+    // A raised cancel flag ends CG early (each step is two passes over C); the loop then stops
+    // after this iteration's line search, within one iteration as promised.
+    if (i > 0 && cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED) != 0) break;
     f.hessianVector(at, dir.data(), hd.data(), rowScratch);
     for (int64_t j = 0; j < d; ++j) hd[j] += mu * dir[j];
     out.secondsSparse += clock.lap();
@@ -111,6 +115,7 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
     sketch.rows = std::max<int64_t>(sketchRowsForEpsilon(n, d, o.eps0), sketch.osnapNonzeros);
   }
   if (sketch.kind == SketchKind::Auto) sketch.kind = resolveAuto(f.matrix(), sketch.rows);
+  sketch.cancelFlag = o.cancelFlag;  // long row passes stop inside the sketch (SketchCancelled)
 
   std::vector<double> h(d * d), factor, p(d), cp;
   double mu = 0.0;
@@ -123,7 +128,12 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
 
     std::fill(h.begin(), h.end(), 0.0);
     sketch.seed = Rng::derive(o.seed, static_cast<uint64_t>(run.iterations()));
-    const SketchReport report = sketchGram(f.matrix(), at.terms.D.data(), sketch, h.data());
+    SketchReport report;
+    try {
+      report = sketchGram(f.matrix(), at.terms.D.data(), sketch, h.data());
+    } catch (const SketchCancelled&) {
+      return run.finish(at, StopReason::Cancelled, "", total.seconds());
+    }
     row.sketch = report.kind;
     row.sketchRows = report.rows;
     row.negativePart = report.negativePart;
@@ -141,7 +151,7 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
     row.mu = mu;
     if (o.method == Method::NewtonPcg) {
       row.secondsDense += lap.lap();
-      const PcgOutcome cg = preconditionedCg(f, at, factor, mu, initialGradNorm, o.maxInnerIterations, p);
+      const PcgOutcome cg = preconditionedCg(f, at, factor, mu, initialGradNorm, o.maxInnerIterations, p, o.cancelFlag);
       row.innerIterations = cg.iterations;
       row.secondsSparse += cg.secondsSparse;
       row.secondsDense += cg.secondsDense;

@@ -1,0 +1,99 @@
+// Row-pass parallelism for the sketches, and the cancel check inside their long passes.
+//
+// Every parallel pass here is arranged so that the result does not depend on the number of
+// threads, bit for bit: each output value is computed by exactly one thread, from the same inputs,
+// with the same additions in the same order as on one thread. How each pass achieves that is
+// written where the pass is (countsketch.cc: each thread owns a range of buckets; leverage.cc:
+// fixed row segments, each scored on its own). Threads are plain std::threads started per pass
+// (tens of microseconds, against passes of milliseconds): the caller's thread takes part, and a
+// pass too small to pay for a thread runs on the caller's thread alone.
+#pragma once
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <exception>
+#include <stdexcept>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+namespace softnewton {
+
+// Thrown out of a sketch when its cancel flag was raised during a long pass. The solver catches
+// it and stops with StopReason::Cancelled; it never reaches JavaScript as an error.
+class SketchCancelled : public std::runtime_error {
+ public:
+  SketchCancelled() : std::runtime_error("cancelled: the sketch was stopped by its cancel flag") {}
+};
+
+namespace sketch {
+
+// How one sketch may run: threads for its row passes, and the flag that stops it.
+struct Parallel {
+  int threads = 1;
+  const int32_t* cancel = nullptr;  // non-zero (read atomically) ⇒ throw SketchCancelled
+
+  bool cancelled() const { return cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED) != 0; }
+  void checkCancel() const {
+    if (cancelled()) throw SketchCancelled();
+  }
+  // Threads worth starting for `work` multiply-adds: one per kMinWork, at most `threads`.
+  int threadsFor(double work) const {
+    constexpr double kMinWork = 1 << 19;  // ~0.5 ms of scalar work: ten times a thread's start-up (~50 µs here)
+    const double useful = std::max(1.0, std::floor(work / kMinWork));
+    return static_cast<int>(std::max(1.0, std::min(static_cast<double>(threads), useful)));
+  }
+};
+
+// Rows between two cancel checks in a scalar pass: frequent enough to stop within a millisecond or
+// so, rare enough to cost nothing measurable.
+constexpr int64_t kCancelCheckRows = 4096;
+
+// Runs body(part) for part = 0 … parts − 1, part 0 on the calling thread and each other part on a
+// thread of its own, and returns when all are done. An exception thrown by any part is rethrown
+// here (the lowest part's first), after every thread has been joined: nothing escapes a thread.
+// If a thread cannot be started, its part runs on the calling thread instead.
+template <class Body>
+void runParts(int parts, Body&& body) {
+  if (parts <= 1) {
+    body(0);
+    return;
+  }
+  std::vector<std::exception_ptr> errors(parts);
+  auto guarded = [&](int part) {
+    try {
+      body(part);
+    } catch (...) {
+      errors[part] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> threads;
+  threads.reserve(parts - 1);
+  std::vector<int> inline_parts;
+  for (int part = 1; part < parts; ++part) {
+    try {
+      threads.emplace_back(guarded, part);
+    } catch (const std::system_error&) {
+      inline_parts.push_back(part);
+    }
+  }
+  guarded(0);
+  for (int part : inline_parts) guarded(part);
+  for (auto& t : threads) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
+// Runs body(item) for item = 0 … items − 1 on `parts` threads, handing out items in order from a
+// shared counter (for items of uneven cost). The result must not depend on which thread ran an item.
+template <class Body>
+void forEachItem(int parts, int64_t items, Body&& body) {
+  std::atomic<int64_t> next{0};
+  runParts(static_cast<int>(std::min<int64_t>(parts, std::max<int64_t>(items, 1))), [&](int) {
+    for (int64_t item = next.fetch_add(1); item < items; item = next.fetch_add(1)) body(item);
+  });
+}
+
+}  // namespace sketch
+}  // namespace softnewton
