@@ -16,6 +16,7 @@
         "native/core/objective.cc",
         "native/core/linalg.cc",
         "native/core/planted.cc",
+        "native/core/strassen.cc",
         "native/core/sketch/sketch.cc",
         "native/core/sketch/leverage.cc",
         "native/core/sketch/countsketch.cc",
@@ -29,7 +30,8 @@
         "native/binding/problem_handle.cc",
         "native/binding/generate.cc",
         "native/binding/sketch_binding.cc",
-        "native/binding/solve_binding.cc"
+        "native/binding/solve_binding.cc",
+        "native/binding/bench_binding.cc"
       ],
       "include_dirs": ["native"],
       "cflags_cc": [

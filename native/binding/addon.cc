@@ -2,6 +2,7 @@
 // file of its feature.
 #include "binding/addon.h"
 
+#include "binding/bench_binding.h"
 #include "binding/generate.h"
 #include "binding/problem_handle.h"
 #include "binding/sketch_binding.h"
@@ -42,6 +43,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
                            function("sketchRowsForEpsilon", SketchRowsForEpsilon),
                            function("solve", Solve),
                            function("solveSync", SolveSync),
+                           function("benchKernel", BenchKernel),
                        });
 }
 
