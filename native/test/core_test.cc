@@ -1,0 +1,780 @@
+// The native core's own test suite: no Node, no JavaScript. Built with AddressSanitizer and
+// UndefinedBehaviorSanitizer by native/test/Makefile, run by test/native-sanitizers.test.ts.
+//
+// It exercises matrix validation and the passes over C, every model and unit (against finite
+// differences), the objective's Hessian pieces, every sketch, every solver method and each stop
+// reason on small generated problems, and replays every stored fuzz input (native/fuzz/corpus and
+// native/fuzz/regressions) through the fuzz targets.
+//
+// Usage: core_test [FUZZ_DIR] [--filter SUBSTRING]
+// Ends with the line "N passed, N failed"; exit status 1 when a test failed.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <limits>
+#include <numeric>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/linalg.h"
+#include "core/matrix.h"
+#include "core/model.h"
+#include "core/objective.h"
+#include "core/planted.h"
+#include "core/random.h"
+#include "core/sketch/sketch.h"
+#include "core/solver/loop.h"
+#include "core/solver/methods.h"
+#include "core/solver/solver.h"
+#include "fuzz/targets.h"
+
+using namespace softnewton;
+
+// ---------------------------------------------------------------------------------------------
+// A minimal test harness: TEST registers a function, CHECK throws on failure.
+
+namespace {
+
+struct Failure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Registered {
+  const char* name;
+  void (*run)();
+};
+
+std::vector<Registered>& registry() {
+  static std::vector<Registered> tests;
+  return tests;
+}
+
+struct Registrar {
+  Registrar(const char* name, void (*run)()) { registry().push_back({name, run}); }
+};
+
+std::string fuzzDirectory = "native/fuzz";
+
+[[noreturn]] void fail(const char* file, int line, const std::string& what) {
+  std::ostringstream s;
+  s << file << ":" << line << ": " << what;
+  throw Failure(s.str());
+}
+
+}  // namespace
+
+#define TEST(name)                                   \
+  static void name();                                \
+  static const Registrar registrar_##name(#name, name); \
+  static void name()
+#define CHECK(cond)                                        \
+  do {                                                     \
+    if (!(cond)) fail(__FILE__, __LINE__, "CHECK(" #cond ")"); \
+  } while (0)
+#define CHECK_MSG(cond, message)                                                 \
+  do {                                                                           \
+    if (!(cond)) {                                                               \
+      std::ostringstream check_message_;                                         \
+      check_message_ << "CHECK(" #cond "): " << message;                         \
+      fail(__FILE__, __LINE__, check_message_.str());                            \
+    }                                                                            \
+  } while (0)
+#define CHECK_NEAR(a, b, tolerance)                                                                   \
+  do {                                                                                                \
+    const double check_a_ = (a), check_b_ = (b);                                                      \
+    if (!(std::fabs(check_a_ - check_b_) <= (tolerance)))                                             \
+      fail(__FILE__, __LINE__, std::string(#a " = ") + std::to_string(check_a_) + ", " #b " = " +      \
+                                   std::to_string(check_b_) + " (tolerance " #tolerance ")");        \
+  } while (0)
+#define CHECK_THROWS(expr, prefix)                                                                \
+  do {                                                                                            \
+    bool threw_ = false;                                                                          \
+    try {                                                                                         \
+      (void)(expr);                                                                               \
+    } catch (const std::invalid_argument& e) {                                                    \
+      threw_ = true;                                                                              \
+      CHECK_MSG(std::string(e.what()).rfind(prefix, 0) == 0, "message \"" << e.what() << "\""); \
+    }                                                                                             \
+    CHECK_MSG(threw_, #expr " did not throw std::invalid_argument");                             \
+  } while (0)
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+
+bool allFinite(const std::vector<double>& v) {
+  return std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); });
+}
+
+double distance(const std::vector<double>& a, const std::vector<double>& b) {
+  double s = 0;
+  for (size_t j = 0; j < a.size(); ++j) s += (a[j] - b[j]) * (a[j] - b[j]);
+  return std::sqrt(s);
+}
+
+// A planted problem with its storage: C (CSR), b, x*, the model spec pointing into them.
+struct Planted {
+  PlantedProblem data;
+  MatrixView c;
+  ModelSpec spec;
+  std::vector<double> scale, bias;
+
+  Planted(int64_t rows, int64_t cols, double density, uint64_t seed, Unit unit = Unit::Sigmoid,
+          ModelKind kind = ModelKind::SoftmaxUnit, double noise = 0.0, double scaleValue = -1) {
+    spec.kind = kind;
+    spec.unit = unit;
+    spec.scale.scalar = scaleValue > 0 ? scaleValue : static_cast<double>(rows);  // a = n (MATH.md §6)
+    spec.bias.scalar = unit == Unit::Relu ? -0.25 : 0.0;
+    PlantedOptions o;
+    o.rows = rows;
+    o.cols = cols;
+    o.density = density;
+    o.seed = seed;
+    o.noise = noise;
+    data = generatePlanted(o, spec);
+    c.rows = rows;
+    c.cols = cols;
+    c.indptr = data.indptr.data();
+    c.indices = data.indices.empty() ? nullptr : data.indices.data();
+    c.values = data.values.empty() ? nullptr : data.values.data();
+    spec.target = data.target.data();
+  }
+  Planted(const Planted&) = delete;
+  Objective objective() const { return Objective(c, spec); }
+};
+
+// The dense copy of a view, row-major.
+std::vector<double> toDense(const MatrixView& c) {
+  std::vector<double> out(c.rows * c.cols, 0.0);
+  for (int64_t i = 0; i < c.rows; ++i) c.forEachInRow(i, [&](int64_t j, double v) { out[i * c.cols + j] = v; });
+  return out;
+}
+
+std::vector<double> randomVector(int64_t n, uint64_t seed, double scale = 1.0) {
+  Rng rng(seed);
+  std::vector<double> v(n);
+  for (auto& x : v) x = scale * rng.normal();
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matrix: validation names the field, and the passes agree with a dense reference
+
+struct CsrCase {
+  const char* what;
+  int64_t rows, cols;
+  std::vector<int32_t> indptr, indices;
+  std::vector<double> values;
+  const char* field;  // the message's prefix; "" when valid
+};
+
+TEST(matrix_validation_names_the_field) {
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<CsrCase> cases = {
+      {"valid", 3, 4, {0, 2, 2, 4}, {0, 3, 1, 2}, {1.5, -2, 0.5, 3}, ""},
+      {"no entries", 3, 2, {0, 0, 0, 0}, {}, {}, ""},
+      {"no rows", 0, 2, {0}, {}, {}, ""},
+      {"cols 0", 3, 0, {0, 0, 0, 0}, {}, {}, "C:"},
+      {"rows negative", -1, 2, {0}, {}, {}, "C:"},
+      {"indptr not at 0", 3, 4, {1, 2, 2, 4}, {0, 3, 1, 2}, {1, 2, 3, 4}, "C.indptr:"},
+      {"indptr negative start", 3, 4, {-1, 2, 2, 4}, {0, 3, 1, 2}, {1, 2, 3, 4}, "C.indptr:"},
+      {"indptr decreasing", 3, 4, {0, 3, 1, 4}, {0, 3, 1, 2}, {1, 2, 3, 4}, "C.indptr:"},
+      {"indptr past the arrays", 3, 4, {0, 2, 2, INT32_MAX}, {0, 3, 1, 2}, {1, 2, 3, 4}, "C.indptr:"},
+      {"indptr short of the arrays", 3, 4, {0, 2, 2, 3}, {0, 3, 1, 2}, {1, 2, 3, 4}, "C.indptr:"},
+      {"values short", 3, 4, {0, 2, 2, 4}, {0, 3, 1, 2}, {1, 2, 3}, "C.values:"},
+      {"column = cols", 3, 4, {0, 2, 2, 4}, {0, 4, 1, 2}, {1, 2, 3, 4}, "C.indices:"},
+      {"column negative", 3, 4, {0, 2, 2, 4}, {0, 3, -1, 2}, {1, 2, 3, 4}, "C.indices:"},
+      {"column INT32_MIN", 3, 4, {0, 2, 2, 4}, {0, 3, INT32_MIN, 2}, {1, 2, 3, 4}, "C.indices:"},
+      {"duplicate column", 3, 4, {0, 2, 2, 4}, {0, 3, 2, 2}, {1, 2, 3, 4}, "C.indices:"},
+      {"unsorted columns", 3, 4, {0, 2, 2, 4}, {3, 0, 1, 2}, {1, 2, 3, 4}, "C.indices:"},
+      {"NaN value", 3, 4, {0, 2, 2, 4}, {0, 3, 1, 2}, {1, nan, 3, 4}, "C.values:"},
+      {"Inf value", 3, 4, {0, 2, 2, 4}, {0, 3, 1, 2}, {1, 2, 3, -inf}, "C.values:"},
+  };
+  for (const auto& k : cases) {
+    // Exactly sized heap copies: reading one past the end is an ASan error.
+    auto indptr = std::make_unique<int32_t[]>(k.indptr.size());
+    std::copy(k.indptr.begin(), k.indptr.end(), indptr.get());
+    std::vector<int32_t> indices = k.indices;
+    std::vector<double> values = k.values;
+    MatrixView c;
+    c.rows = k.rows;
+    c.cols = k.cols;
+    c.indptr = indptr.get();
+    c.indices = indices.empty() ? nullptr : indices.data();
+    c.values = values.empty() ? nullptr : values.data();
+    const std::string verdict = validate(c, static_cast<int64_t>(indices.size()), static_cast<int64_t>(values.size()), 0);
+    if (std::strlen(k.field) == 0) {
+      CHECK_MSG(verdict.empty(), k.what << ": " << verdict);
+    } else {
+      CHECK_MSG(verdict.rfind(k.field, 0) == 0, k.what << ": expected \"" << k.field << "…\", got \"" << verdict << "\"");
+    }
+  }
+  // Dense: length and finiteness.
+  std::vector<double> data = {1, 2, 3, 4, 5, 6};
+  MatrixView dense;
+  dense.rows = 2;
+  dense.cols = 3;
+  dense.dense = data.data();
+  CHECK(validate(dense, 0, 0, 6).empty());
+  CHECK(validate(dense, 0, 0, 5).rfind("C.data:", 0) == 0);
+  data[4] = std::numeric_limits<double>::quiet_NaN();
+  CHECK(validate(dense, 0, 0, 6).rfind("C.data:", 0) == 0);
+  dense.rows = INT64_MAX / 2;
+  CHECK(validate(dense, 0, 0, 6).rfind("C", 0) == 0);
+  // CSR arrays missing while their lengths say otherwise.
+  MatrixView missing;
+  missing.rows = 1;
+  missing.cols = 1;
+  CHECK(validate(missing, 0, 0, 0).rfind("C:", 0) == 0);
+  const int32_t indptr[2] = {0, 1};
+  missing.indptr = indptr;
+  CHECK(validate(missing, 1, 1, 0).rfind("C:", 0) == 0);
+}
+
+TEST(matrix_passes_match_dense_reference) {
+  for (double density : {0.3, 1.0}) {
+    Planted p(37, 9, density, 5);
+    const std::vector<double> dense = toDense(p.c);
+    MatrixView d;
+    d.rows = p.c.rows;
+    d.cols = p.c.cols;
+    d.dense = dense.data();
+    CHECK(validate(p.c, static_cast<int64_t>(p.data.indices.size()), static_cast<int64_t>(p.data.values.size()), 0).empty());
+    CHECK(validate(d, 0, 0, static_cast<int64_t>(dense.size())).empty());
+    const std::vector<double> x = randomVector(9, 1), r = randomVector(37, 2);
+    std::vector<double> z1(37), z2(37), g1(9), g2(9), ref(9, 0.0);
+    p.c.multiply(x.data(), z1.data());
+    d.multiply(x.data(), z2.data());
+    p.c.multiplyTransposed(r.data(), g1.data());
+    d.multiplyTransposed(r.data(), g2.data());
+    for (int64_t i = 0; i < 37; ++i) {
+      double s = 0;
+      for (int64_t j = 0; j < 9; ++j) {
+        s += dense[i * 9 + j] * x[j];
+        ref[j] += dense[i * 9 + j] * r[i];
+      }
+      CHECK_NEAR(z1[i], s, 1e-12);
+      CHECK_NEAR(z2[i], s, 1e-12);
+    }
+    for (int64_t j = 0; j < 9; ++j) {
+      CHECK_NEAR(g1[j], ref[j], 1e-12);
+      CHECK_NEAR(g2[j], ref[j], 1e-12);
+    }
+    double cost = 0;
+    for (int64_t i = 0; i < 37; ++i) cost += static_cast<double>(p.c.rowNnz(i) * p.c.rowNnz(i));
+    CHECK(p.c.exactGramCost() == cost);
+    CHECK(d.exactGramCost() == 37.0 * 81.0);
+    std::vector<double> row(9);
+    p.c.scatterRow(3, 2.0, row.data());
+    for (int64_t j = 0; j < 9; ++j) CHECK(row[j] == 2.0 * dense[3 * 9 + j]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Models and the objective: against central differences; overflow is a message, never NaN
+
+TEST(models_match_finite_differences_every_kind_and_unit) {
+  const int64_t n = 7, d = 4;
+  const std::vector<double> data = randomVector(n * d, 3, 0.7);
+  MatrixView c;
+  c.rows = n;
+  c.cols = d;
+  c.dense = data.data();
+  const std::vector<double> b = randomVector(n, 4, 0.5), w = {0.1, 0.0, 0.3, 0.2, 0.0, 0.5, 0.05};
+  const std::vector<double> scale = {2, 3, 1.5, 2.5, 4, 1, 3};
+  for (int kind = 0; kind < 3; ++kind) {
+    for (int unit = 0; unit < 7; ++unit) {
+      ModelSpec spec;
+      spec.kind = static_cast<ModelKind>(kind);
+      spec.unit = static_cast<Unit>(unit);
+      spec.scale.perRow = scale.data();
+      spec.bias.scalar = -0.1;
+      spec.weight.perRow = w.data();
+      spec.ridge = 0.01;
+      spec.target = b.data();
+      const Objective f(c, spec);
+      const std::vector<double> x = randomVector(d, 10 + unit + 7 * kind, 0.8);
+      Point at;
+      CHECK(f.evaluate(x.data(), at).empty());
+      CHECK(std::isfinite(at.loss) && at.loss >= 0);
+      f.prepareHessian(at);
+      std::vector<double> h(d * d);
+      f.denseHessian(at, h.data());
+      const double step = 1e-6;
+      for (int64_t j = 0; j < d; ++j) {
+        std::vector<double> plus = x, minus = x;
+        plus[j] += step;
+        minus[j] -= step;
+        Point a, m;
+        CHECK(f.evaluate(plus.data(), a).empty());
+        CHECK(f.evaluate(minus.data(), m).empty());
+        const double fd = (a.loss - m.loss) / (2 * step);
+        CHECK_MSG(std::fabs(fd - at.gradient[j]) <= 1e-5 * (1 + std::fabs(fd)),
+                  "kind " << kind << " unit " << unit << " gradient[" << j << "] " << at.gradient[j] << " vs " << fd);
+        for (int64_t k = 0; k < d; ++k) {
+          const double fdh = (a.gradient[k] - m.gradient[k]) / (2 * step);
+          // relu's generalised Hessian differs from differences only at kinks (none here).
+          CHECK_MSG(std::fabs(fdh - h[j * d + k]) <= 1e-4 * (1 + std::fabs(fdh)),
+                    "kind " << kind << " unit " << unit << " H[" << j << "," << k << "] " << h[j * d + k] << " vs " << fdh);
+        }
+      }
+      // ∇²L v by two passes equals the dense Hessian times v.
+      const std::vector<double> v = randomVector(d, 99);
+      std::vector<double> hv(d), scratch;
+      f.hessianVector(at, v.data(), hv.data(), scratch);
+      for (int64_t j = 0; j < d; ++j) {
+        double s = 0;
+        for (int64_t k = 0; k < d; ++k) s += h[j * d + k] * v[k];
+        CHECK_NEAR(hv[j], s, 1e-9 * (1 + std::fabs(s)));
+      }
+    }
+  }
+}
+
+TEST(model_overflow_is_a_message_not_nan) {
+  const int64_t n = 5;
+  std::vector<double> z = {800, 0, -3, 2, 1}, b(n, 0.5);
+  ModelSpec spec;
+  spec.unit = Unit::Exp;
+  spec.scale.scalar = 1e6;  // v = a·s reaches 1e6: exp overflows
+  spec.target = b.data();
+  RowTerms terms;
+  const std::string problem = evaluateModel(spec, z.data(), n, terms);
+  CHECK_MSG(problem.find("overflow") != std::string::npos, problem);
+  // Saturating units at the same v stay finite.
+  for (Unit unit : {Unit::Sigmoid, Unit::Tanh, Unit::Softplus, Unit::Gelu, Unit::Relu, Unit::Identity}) {
+    spec.unit = unit;
+    CHECK(evaluateModel(spec, z.data(), n, terms).empty());
+    CHECK(std::isfinite(terms.loss) && allFinite(terms.grad) && allFinite(terms.D) && allFinite(terms.u1));
+  }
+  // n = 0 is legal and has loss 0.
+  CHECK(evaluateModel(spec, nullptr, 0, terms).empty());
+  CHECK(terms.loss == 0);
+  // softmax of ±1e4 (exp(z) alone would overflow) is finite.
+  std::vector<double> wide = {1e4, -1e4, 0, 1e4 - 1, 3};
+  spec.unit = Unit::Identity;
+  spec.scale.scalar = 1;
+  CHECK(evaluateModel(spec, wide.data(), n, terms).empty());
+  CHECK(allFinite(terms.grad) && allFinite(terms.u0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Linear algebra
+
+TEST(linalg_cholesky_solve_and_eigenvalues) {
+  std::vector<double> indefinite = {1, 2, 2, 1};
+  CHECK(!cholesky(2, indefinite.data()));
+  std::vector<double> a = {4, 1, 0, 1, 3, 1, 0, 1, 2};  // symmetric positive definite
+  std::vector<double> factor = a, rhs = {1, 2, 3};
+  CHECK(cholesky(3, factor.data()));
+  choleskySolve(3, factor.data(), rhs.data());
+  for (int i = 0; i < 3; ++i) {
+    double s = 0;
+    for (int j = 0; j < 3; ++j) s += a[i * 3 + j] * rhs[j];
+    CHECK_NEAR(s, i + 1.0, 1e-12);
+  }
+  std::vector<double> diag = {3, 0, 0, -2};
+  CHECK_NEAR(smallestEigenvalue(2, diag.data()), -2.0, 1e-12);
+  // accumulateSyrk against a naive AᵀA.
+  const std::vector<double> rows = randomVector(5 * 3, 8);
+  std::vector<double> m(9, 0.0);
+  accumulateSyrk(3, 5, rows.data(), 1.0, m.data());
+  for (int i = 0; i < 3; ++i)
+    for (int j = i; j < 3; ++j) {
+      double s = 0;
+      for (int r = 0; r < 5; ++r) s += rows[r * 3 + i] * rows[r * 3 + j];
+      CHECK_NEAR(m[i + j * 3], s, 1e-12);
+    }
+}
+
+TEST(damping_gives_up_on_a_matrix_no_damping_fixes_and_never_hangs) {
+  double mu = 0;
+  std::vector<double> factor;
+  // Positive definite: no damping.
+  CHECK(detail::factorWithDamping(2, {2, 0, 0, 3}, factor, &mu));
+  CHECK(mu == 0);
+  // Indefinite with a small diagonal: damping up to 1e8 · max|diag| cannot fix [[0, K], [K, 0]].
+  CHECK(!detail::factorWithDamping(2, {0, 1e10, 1e10, 0}, factor, &mu));
+  // Moderately indefinite: fixed by some μ > 0.
+  mu = 0;
+  CHECK(detail::factorWithDamping(2, {1, 2, 2, 1}, factor, &mu));
+  CHECK(mu >= 1 - 1e-12);  // the eigenvalues are 3 and −1
+  // Non-finite or near-overflow entries: must return (false), not loop forever.
+  const double inf = std::numeric_limits<double>::infinity();
+  const auto started = std::chrono::steady_clock::now();
+  mu = 0;
+  CHECK(!detail::factorWithDamping(2, {inf, 1, 1, -inf}, factor, &mu));
+  mu = 0;
+  // max|diag| = 1e301: the limit 1e8·max|diag| is +Inf and μ reaches +Inf (the old loop never ended).
+  CHECK(!detail::factorWithDamping(2, {1e301, 1.7e308, 1.7e308, 1e301}, factor, &mu));
+  mu = 0;
+  CHECK(!detail::factorWithDamping(2, {std::nan(""), 0, 0, 1}, factor, &mu));
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sketches
+
+double relativeFrobenius(const std::vector<double>& a, const std::vector<double>& b) {
+  double num = 0, den = 0;
+  for (size_t p = 0; p < a.size(); ++p) {
+    num += (a[p] - b[p]) * (a[p] - b[p]);
+    den += b[p] * b[p];
+  }
+  return std::sqrt(num / den);
+}
+
+TEST(every_sketch_approximates_the_gram_deterministically) {
+  for (double density : {0.4, 1.0}) {
+    Planted p(800, 6, density, 21);
+    const int64_t n = p.c.rows, d = p.c.cols;
+    const std::vector<double> D = randomVector(n, 5, 1.0);
+    std::vector<double> positive(n);
+    for (int64_t i = 0; i < n; ++i) positive[i] = std::fabs(D[i]) + 0.1;
+    std::vector<double> exact(d * d, 0.0);
+    accumulateGram(p.c, positive.data(), nullptr, n, exact.data());
+    symmetrize(d, exact.data());
+    for (SketchKind kind : {SketchKind::None, SketchKind::Auto, SketchKind::Leverage, SketchKind::CountSketch,
+                            SketchKind::Osnap, SketchKind::Uniform}) {
+      SketchOptions o;
+      o.kind = kind;
+      o.rows = 600;
+      o.seed = 7;
+      std::vector<double> m(d * d, 0.0), again(d * d, 0.0), threaded(d * d, 0.0), other(d * d, 0.0);
+      const SketchReport report = sketchGram(p.c, positive.data(), o, m.data());
+      symmetrize(d, m.data());
+      CHECK(allFinite(m));
+      CHECK(report.negativeRows == 0 && report.negativePart == "none");
+      CHECK(report.kind != SketchKind::Auto);
+      const double error = relativeFrobenius(m, exact);
+      CHECK_MSG(error < (report.kind == SketchKind::None ? 1e-12 : 0.5), sketchName(kind) << " error " << error);
+      // The same seed gives the same bits, for every thread count; another seed another sketch.
+      sketchGram(p.c, positive.data(), o, again.data());
+      symmetrize(d, again.data());
+      CHECK_MSG(std::memcmp(m.data(), again.data(), sizeof(double) * d * d) == 0, sketchName(kind));
+      for (int threads : {2, 3}) {
+        SketchOptions t = o;
+        t.threads = threads;
+        std::fill(threaded.begin(), threaded.end(), 0.0);
+        sketchGram(p.c, positive.data(), t, threaded.data());
+        symmetrize(d, threaded.data());
+        CHECK_MSG(std::memcmp(m.data(), threaded.data(), sizeof(double) * d * d) == 0,
+                  sketchName(kind) << " differs with " << threads << " threads");
+      }
+      if (report.kind != SketchKind::None) {
+        SketchOptions s = o;
+        s.seed = 8;
+        sketchGram(p.c, positive.data(), s, other.data());
+        symmetrize(d, other.data());
+        CHECK_MSG(std::memcmp(m.data(), other.data(), sizeof(double) * d * d) != 0, sketchName(kind));
+      }
+    }
+  }
+}
+
+TEST(negative_weights_are_exact_or_sketched_and_reported) {
+  Planted p(400, 5, 1.0, 3);
+  const int64_t n = p.c.rows, d = p.c.cols;
+  std::vector<double> D(n, 1.0);
+  D[3] = -0.5;
+  D[17] = -2.0;
+  SketchOptions o;
+  o.kind = SketchKind::Leverage;
+  o.rows = 200;
+  std::vector<double> m(d * d, 0.0);
+  SketchReport r = sketchGram(p.c, D.data(), o, m.data());
+  CHECK(r.negativeRows == 2 && r.negativePart == "exact");
+  CHECK(allFinite(m));
+  // Many negative rows and a small k: the negative part is sketched too.
+  for (int64_t i = 0; i < n; i += 2) D[i] = -1.0;
+  o.rows = 3;
+  std::fill(m.begin(), m.end(), 0.0);
+  r = sketchGram(p.c, D.data(), o, m.data());
+  CHECK(r.negativePart == "sketched");
+  CHECK(allFinite(m));
+  // All weights zero: a zero sketch, not NaN.
+  std::fill(D.begin(), D.end(), 0.0);
+  for (SketchKind kind : {SketchKind::Leverage, SketchKind::CountSketch, SketchKind::Osnap, SketchKind::Uniform}) {
+    o.kind = kind;
+    o.rows = 4;
+    std::fill(m.begin(), m.end(), 0.0);
+    sketchGram(p.c, D.data(), o, m.data());
+    CHECK(std::all_of(m.begin(), m.end(), [](double v) { return v == 0.0; }));
+  }
+}
+
+TEST(sketch_options_are_checked_with_the_field_name) {
+  Planted p(50, 4, 1.0, 2);
+  std::vector<double> D(50, 1.0), m(16, 0.0);
+  SketchOptions o;
+  o.kind = SketchKind::Leverage;
+  o.rows = 0;
+  CHECK_THROWS(sketchGram(p.c, D.data(), o, m.data()), "sketchRows:");
+  o.rows = int64_t{1} << 40;
+  CHECK_THROWS(sketchGram(p.c, D.data(), o, m.data()), "sketchRows:");
+  o.kind = SketchKind::Osnap;
+  o.rows = 3;
+  o.osnapNonzeros = 4;
+  CHECK_THROWS(sketchGram(p.c, D.data(), o, m.data()), "osnapNonzeros:");
+  o.osnapNonzeros = 0;
+  CHECK_THROWS(sketchGram(p.c, D.data(), o, m.data()), "osnapNonzeros:");
+  o.osnapNonzeros = 1;
+  D[7] = std::numeric_limits<double>::infinity();
+  CHECK_THROWS(sketchGram(p.c, D.data(), o, m.data()), "D:");
+  CHECK_THROWS(sketchRowsForEpsilon(10, 3, 0.0), "epsilon:");
+  CHECK_THROWS(sketchRowsForEpsilon(10, 3, std::nan("")), "epsilon:");
+  CHECK_THROWS(sketchRowsForEpsilon(10, 0, 0.5), "cols:");
+  CHECK(sketchRowsForEpsilon(10, 3, 0.5) == 10);  // capped at n
+  CHECK(sketchRowsForEpsilon(0, 3, 0.5) == 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Solvers: every method converges; every stop reason is a result, never an exception or a hang
+
+SolverOptions options(Method method, SketchKind sketch = SketchKind::Auto) {
+  SolverOptions o;
+  o.method = method;
+  o.sketch.kind = sketch;
+  o.tol = 1e-10;
+  o.maxIterations = 3000;
+  o.seed = 3;
+  return o;
+}
+
+TEST(every_method_and_sketch_reaches_the_planted_minimiser) {
+  Planted p(400, 5, 0.8, 17);
+  const Objective f = p.objective();
+  struct Run {
+    Method method;
+    SketchKind sketch;
+  };
+  const Run runs[] = {
+      {Method::Newton, SketchKind::Auto},         {Method::NewtonPcg, SketchKind::Auto},
+      {Method::NewtonPcg, SketchKind::Leverage},  {Method::ApproxNewton, SketchKind::Leverage},
+      {Method::ApproxNewton, SketchKind::CountSketch}, {Method::ApproxNewton, SketchKind::Osnap},
+      {Method::ApproxNewton, SketchKind::Uniform}, {Method::ApproxNewton, SketchKind::None},
+      {Method::GradientDescent, SketchKind::Auto}, {Method::Lbfgs, SketchKind::Auto},
+  };
+  for (const Run& run : runs) {
+    SolverOptions o = options(run.method, run.sketch);
+    o.xStar = p.data.xStar.data();
+    int rows = 0;
+    const SolveResult r = solve(f, nullptr, o, [&](const TraceRow& row) {
+      CHECK(row.iteration == rows++);
+      CHECK(std::isfinite(row.loss) && std::isfinite(row.gradNorm) && std::isfinite(row.distance));
+    });
+    const std::string what = std::string(methodName(run.method)) + "/" + sketchName(run.sketch);
+    CHECK_MSG(r.converged, what << ": " << stopReasonName(r.stopReason) << " " << r.message);
+    CHECK_MSG(distance(r.x, p.data.xStar) < 1e-5, what << ": ‖x − x*‖ = " << distance(r.x, p.data.xStar));
+    CHECK(static_cast<int>(r.trace.size()) == r.iterations + 1 && rows == r.iterations + 1);
+    CHECK(r.trace.back().loss == r.loss);
+    // Same seed, same bits.
+    const SolveResult again = solve(f, nullptr, o, nullptr);
+    CHECK_MSG(std::memcmp(r.x.data(), again.x.data(), sizeof(double) * r.x.size()) == 0, what);
+  }
+}
+
+TEST(stop_reasons_max_iterations_cancelled_and_option_errors) {
+  Planted p(200, 4, 1.0, 4);
+  const Objective f = p.objective();
+  SolverOptions o = options(Method::GradientDescent);
+  o.tol = 0;
+  o.maxIterations = 2;
+  SolveResult r = solve(f, nullptr, o, nullptr);
+  CHECK(r.stopReason == StopReason::MaxIterations && !r.converged && r.iterations == 2);
+  o.maxIterations = 0;
+  r = solve(f, nullptr, o, nullptr);
+  CHECK(r.iterations == 0 && r.trace.size() == 1);
+  // A raised cancel flag stops at the next check.
+  const int32_t flag = 1;
+  o.maxIterations = 100;
+  o.cancelFlag = &flag;
+  for (Method m : {Method::Newton, Method::GradientDescent, Method::Lbfgs}) {
+    o.method = m;
+    r = solve(f, nullptr, o, nullptr);
+    CHECK_MSG(r.stopReason == StopReason::Cancelled, methodName(m) << ": " << stopReasonName(r.stopReason));
+  }
+  o.cancelFlag = nullptr;
+  // Options the core refuses itself (the binding and TypeScript check them first).
+  o.maxIterations = -1;
+  CHECK_THROWS(solve(f, nullptr, o, nullptr), "maxIter:");
+  o.maxIterations = 10;
+  o.tol = std::nan("");
+  CHECK_THROWS(solve(f, nullptr, o, nullptr), "tol:");
+  o.tol = 0;
+  o.atol = -1;
+  CHECK_THROWS(solve(f, nullptr, o, nullptr), "tol:");
+  // A given start point is used as given.
+  o.atol = 0;
+  o.maxIterations = 0;
+  const std::vector<double> x0 = {0.1, -0.2, 0.3, 0.05};
+  r = solve(f, x0.data(), o, nullptr);
+  CHECK(r.x == x0);
+  // The default start is small, seeded and never zero.
+  const std::vector<double> a = defaultStart(50, 1), b = defaultStart(50, 1), c = defaultStart(50, 2);
+  CHECK(a == b && a != c);
+  CHECK(std::any_of(a.begin(), a.end(), [](double v) { return v != 0; }));
+  CHECK(std::sqrt(std::inner_product(a.begin(), a.end(), a.begin(), 0.0)) < 0.3);
+}
+
+TEST(overflow_at_the_start_is_a_stop_reason_for_every_method) {
+  Planted p(300, 4, 1.0, 5, Unit::Exp, ModelKind::SoftmaxUnit, 0.0, 1.0);
+  ModelSpec huge = p.spec;
+  huge.scale.scalar = 1e6;
+  const Objective f(p.c, huge);
+  for (int m = 0; m < 5; ++m) {
+    const SolveResult r = solve(f, nullptr, options(static_cast<Method>(m)), nullptr);
+    CHECK_MSG(r.stopReason == StopReason::Overflow, methodName(static_cast<Method>(m)) << ": " << stopReasonName(r.stopReason));
+    CHECK(!r.converged && !std::isnan(r.loss) && !std::isnan(r.gradNorm));
+    CHECK(r.message.find("overflow") != std::string::npos);
+  }
+}
+
+TEST(huge_entries_of_c_end_the_solve_with_a_stop_reason_not_a_hang) {
+  // Finite data whose Gram and gradient exceed the double range: C ~ 1e200.
+  const int64_t n = 6, d = 3;
+  std::vector<double> data = randomVector(n * d, 12, 1e200), b(n, 0.3);
+  MatrixView c;
+  c.rows = n;
+  c.cols = d;
+  c.dense = data.data();
+  CHECK(validate(c, 0, 0, n * d).empty());
+  ModelSpec spec;
+  spec.target = b.data();
+  const Objective f(c, spec);
+  const auto started = std::chrono::steady_clock::now();
+  // From a start this small z = Cx is moderate, so the softmax is not saturated, and the gradient's
+  // norm (≈ 1e200) and the Gram Cᵀ diag(D) C (≈ 1e400) exceed the double range. Before the fixes this
+  // "converged" at once (‖∇L‖ = Inf passed Inf ≤ tol·Inf), and damping an infinite Hessian never ended.
+  const std::vector<double> tiny = {1e-201, -2e-201, 0.5e-201};
+  for (int m = 0; m < 5; ++m) {
+    SolverOptions o = options(static_cast<Method>(m));
+    o.maxIterations = 50;
+    const SolveResult r = solve(f, tiny.data(), o, nullptr);
+    // Newton's methods stop on the Hessian's overflow; gd and lbfgs take no step that decreases L.
+    const bool newton = m <= static_cast<int>(Method::NewtonPcg);
+    CHECK_MSG(!r.converged && (r.stopReason == StopReason::Overflow ||
+                               (!newton && r.stopReason == StopReason::LineSearchFailed)),
+              methodName(static_cast<Method>(m)) << ": " << stopReasonName(r.stopReason) << ", ‖∇L‖ = " << r.gradNorm);
+    CHECK(!r.message.empty());
+    CHECK(!std::isnan(r.loss) && !std::isnan(r.gradNorm) && allFinite(r.x));
+    // From the default start the softmax saturates exactly (z ≈ 1e199): the gradient is exactly 0,
+    // a stationary point in floating point. Whatever the verdict, no NaN and no hang.
+    const SolveResult saturated = solve(f, nullptr, o, nullptr);
+    CHECK(!std::isnan(saturated.loss) && !std::isnan(saturated.gradNorm) && allFinite(saturated.x));
+  }
+  // A finite gradient whose entries exceed 1e154 has a finite norm (the naive one overflowed).
+  CHECK_NEAR(detail::norm2({3e200, 4e200}) / 1e200, 5.0, 1e-12);
+  CHECK(detail::norm2({0.0, 0.0}) == 0.0);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(20));
+}
+
+TEST(line_search_refuses_an_ascent_direction) {
+  Planted p(100, 3, 1.0, 6);
+  const Objective f = p.objective();
+  Point at, next;
+  const std::vector<double> x = defaultStart(3, 1);
+  CHECK(f.evaluate(x.data(), at).empty());
+  std::vector<double> ascent = at.gradient, cp;
+  for (auto& v : ascent) v = -v;  // x − t·p with p = −∇L moves uphill
+  const double slope = detail::dot(at.gradient, at.gradient);
+  const detail::LineSearchOutcome refused = detail::lineSearch(f, at, ascent, slope, 1.0, next, cp);
+  CHECK(!refused.accepted && refused.backtracks == 50);
+  const detail::LineSearchOutcome accepted = detail::lineSearch(f, at, at.gradient, slope, 1.0, next, cp);
+  CHECK(accepted.accepted && next.loss < at.loss);
+}
+
+TEST(planted_problems_are_valid_and_deterministic) {
+  Planted a(123, 7, 0.3, 9), b(123, 7, 0.3, 9), c(123, 7, 0.3, 10);
+  CHECK(validate(a.c, static_cast<int64_t>(a.data.indices.size()), static_cast<int64_t>(a.data.values.size()), 0).empty());
+  CHECK(a.data.values == b.data.values && a.data.target == b.data.target && a.data.xStar == b.data.xStar);
+  CHECK(a.data.values != c.data.values);
+  CHECK_NEAR(std::sqrt(std::inner_product(a.data.xStar.begin(), a.data.xStar.end(), a.data.xStar.begin(), 0.0)), 1.0, 1e-12);
+  Rng rng(4);
+  for (int k = 0; k < 10000; ++k) {
+    CHECK(rng.below(7) < 7);
+    const double u = rng.uniform();
+    CHECK(u >= 0 && u < 1);
+    CHECK(rng.uniformPositive() > 0);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every stored fuzz input (seed corpus and the regressions from crashes found) replayed under the
+// sanitizers.
+
+std::vector<uint8_t> readFile(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+TEST(fuzz_inputs_replay_clean) {
+  namespace fs = std::filesystem;
+  const std::pair<const char*, int (*)(const uint8_t*, size_t)> targets[] = {
+      {"csr", fuzz::csrTarget}, {"model", fuzz::modelTarget}, {"solve", fuzz::solveTarget}};
+  int replayed = 0, regressions = 0;
+  for (const auto& [name, target] : targets) {
+    for (const char* kind : {"corpus", "regressions"}) {
+      const fs::path dir = fs::path(fuzzDirectory) / kind / name;
+      if (!fs::is_directory(dir)) continue;
+      std::vector<fs::path> files;
+      for (const auto& entry : fs::directory_iterator(dir))
+        if (entry.is_regular_file()) files.push_back(entry.path());
+      std::sort(files.begin(), files.end());
+      for (const auto& file : files) {
+        const std::vector<uint8_t> bytes = readFile(file);
+        target(bytes.data(), bytes.size());
+        ++replayed;
+        if (std::strcmp(kind, "regressions") == 0) ++regressions;
+      }
+    }
+    // Arbitrary small inputs too: every one- and two-byte input.
+    for (int a = 0; a < 256; ++a) {
+      const uint8_t one[1] = {static_cast<uint8_t>(a)};
+      target(one, 1);
+      for (int b = 0; b < 256; b += 15) {
+        const uint8_t two[2] = {static_cast<uint8_t>(a), static_cast<uint8_t>(b)};
+        target(two, 2);
+      }
+    }
+    target(nullptr, 0);
+  }
+  std::printf("# replayed %d stored fuzz inputs (%d regressions) from %s\n", replayed, regressions, fuzzDirectory.c_str());
+  CHECK_MSG(replayed > 0, "no fuzz inputs found under " << fuzzDirectory << " (run from the checkout, or pass the folder)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string filter;
+  for (int a = 1; a < argc; ++a) {
+    if (std::strcmp(argv[a], "--filter") == 0 && a + 1 < argc) filter = argv[++a];
+    else fuzzDirectory = argv[a];
+  }
+  int passed = 0, failed = 0;
+  for (const Registered& t : registry()) {
+    if (!filter.empty() && std::string(t.name).find(filter) == std::string::npos) continue;
+    const auto started = std::chrono::steady_clock::now();
+    try {
+      t.run();
+      ++passed;
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+      std::printf("ok %s (%.0f ms)\n", t.name, ms);
+    } catch (const std::exception& e) {
+      ++failed;
+      std::printf("not ok %s: %s\n", t.name, e.what());
+    }
+    std::fflush(stdout);
+  }
+  std::printf("%d passed, %d failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}
