@@ -481,6 +481,30 @@ TEST(every_sketch_approximates_the_gram_deterministically) {
   }
 }
 
+TEST(sketch_threads_give_the_same_bits_on_a_problem_large_enough_to_use_them) {
+  // ≈ 400k stored entries: the row passes start extra threads (a small pass stays on one).
+  Planted p(40000, 16, 0.6, 23);
+  const int64_t n = p.c.rows, d = p.c.cols;
+  std::vector<double> D = randomVector(n, 6, 1.0);
+  for (int64_t i = 0; i < n; i += 7) D[i] = -std::fabs(D[i]);  // a negative part as well
+  for (SketchKind kind : {SketchKind::Leverage, SketchKind::CountSketch, SketchKind::Osnap, SketchKind::Uniform}) {
+    SketchOptions o;
+    o.kind = kind;
+    o.rows = 2000;
+    o.seed = 11;
+    std::vector<double> one(d * d, 0.0), many(d * d, 0.0);
+    sketchGram(p.c, D.data(), o, one.data());
+    CHECK(allFinite(one));
+    for (int threads : {2, 4}) {
+      o.threads = threads;
+      std::fill(many.begin(), many.end(), 0.0);
+      sketchGram(p.c, D.data(), o, many.data());
+      CHECK_MSG(std::memcmp(one.data(), many.data(), sizeof(double) * d * d) == 0,
+                sketchName(kind) << " differs with " << threads << " threads");
+    }
+  }
+}
+
 TEST(negative_weights_are_exact_or_sketched_and_reported) {
   Planted p(400, 5, 1.0, 3);
   const int64_t n = p.c.rows, d = p.c.cols;
