@@ -31,7 +31,8 @@
         "native/binding/generate.cc",
         "native/binding/sketch_binding.cc",
         "native/binding/solve_binding.cc",
-        "native/binding/bench_binding.cc"
+        "native/binding/bench_binding.cc",
+        "native/binding/certify_binding.cc"
       ],
       "include_dirs": ["native"],
       "cflags_cc": [

@@ -3,6 +3,7 @@
 #include "binding/addon.h"
 
 #include "binding/bench_binding.h"
+#include "binding/certify_binding.h"
 #include "binding/generate.h"
 #include "binding/problem_handle.h"
 #include "binding/sketch_binding.h"
@@ -44,6 +45,9 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
                            function("solve", Solve),
                            function("solveSync", SolveSync),
                            function("benchKernel", BenchKernel),
+                           function("symmetricEigenvalues", SymmetricEigenvalues),
+                           function("generalizedEigenvalues", GeneralizedEigenvalues),
+                           function("weightedGram", WeightedGram),
                        });
 }
 

@@ -3,13 +3,11 @@
  * data in a LIBSVM file at the point in a JSON file, printed as one JSON object on stdout.
  */
 import { Command } from 'commander';
-import { readLibsvm } from '../io/libsvm';
 import { Problem } from '../problem';
-import { addModelFlags, asFlagError, ModelFlags, modelOptionsFrom, parseIntegerFlag, readVectorFile, requireFiniteOutput } from './common';
+import { addModelFlags, asFlagError, ModelFlags, modelOptionsFrom, readVectorFile, requireFiniteOutput } from './common';
+import { addDataFlags, colsFromFlags, DataFlags, readDataFromFlags } from './data';
 
-interface EvalFlags extends ModelFlags {
-  data: string;
-  cols: string;
+interface EvalFlags extends ModelFlags, DataFlags {
   x: string;
   hessian?: boolean;
 }
@@ -17,11 +15,13 @@ interface EvalFlags extends ModelFlags {
 const FLAGS_BY_FIELD = { model: '--model', unit: '--unit', scale: '--scale', bias: '--bias', w: '--w', ridge: '--ridge' } as const;
 
 async function evaluate(flags: EvalFlags): Promise<void> {
-  const cols = parseIntegerFlag('--cols', flags.cols, 1);
   const options = modelOptionsFrom(flags);
-  // The point first: it is small, so a mistake in it shows before a large data file is read.
-  const x = await readVectorFile('--x', flags.x, cols);
-  const { C, b } = await readLibsvm(flags.data, { cols });
+  // The point first when d is known: it is small, so a mistake in it shows before a large data file is read.
+  const knownCols = colsFromFlags(flags);
+  const early = knownCols === undefined ? undefined : await readVectorFile('--x', flags.x, knownCols);
+  const { C, b } = await readDataFromFlags(flags);
+  const cols = C.cols;
+  const x = early ?? (await readVectorFile('--x', flags.x, cols));
   let problem: Problem;
   try {
     problem = new Problem(C, b, options);
@@ -45,9 +45,12 @@ export function register(program: Command): void {
   const command = program
     .command('eval')
     .description('print {"loss", "gradient"[, "hessian"]} of L(x) = ℓ(Cx) + ½‖W C x‖² + ½ λ‖x‖² as one JSON object')
-    .requiredOption('--data <file>', 'the LIBSVM file holding C and b (gzip-compressed if it ends in .gz)')
-    .requiredOption('--cols <d>', 'number of columns d: fixes d when the last columns are empty')
     .requiredOption('--x <file>', 'the point x: a JSON array of d finite numbers');
+  addDataFlags(command);
   addModelFlags(command, { regularisation: true, scaleDefault: '1' });
-  command.option('--hessian', 'also print the d × d Hessian, as an array of rows').action(evaluate);
+  command
+    .option('--hessian', 'also print the d × d Hessian, as an array of rows')
+    .addHelpText('after', '\nExamples:\n  softnewton eval --data p.svm --cols 50 --scale n --x xs.json\n' +
+      '  softnewton eval --data C.npy --target b.npy --x x.json --w 0.1 --hessian\n')
+    .action(evaluate);
 }

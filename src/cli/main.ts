@@ -6,13 +6,31 @@
  */
 import { Command } from 'commander';
 import { CommandModule, reportError } from './common';
+import * as benchCommand from './bench';
+import * as certifyCommand from './certify';
+import { installConfig } from './config';
 import * as evalCommand from './eval';
 import * as demoCommand from './demo';
 import * as generateCommand from './generate';
 import * as solveCommand from './solve';
 
 /** Every command, in the order `--help` lists them. A new command is one import and one entry here. */
-const COMMANDS: readonly CommandModule[] = [generateCommand, evalCommand, solveCommand, demoCommand];
+const COMMANDS: readonly CommandModule[] = [generateCommand, evalCommand, solveCommand, certifyCommand, benchCommand, demoCommand];
+
+const HELP_EXAMPLES = `
+Data: --data FILE picks the reader by extension: .svm .libsvm .txt (LIBSVM), .mtx (Matrix Market),
+.csv, .npy, each optionally .gz; b from --target FILE or --target-column for formats without labels.
+Any command's options can also come from --config FILE.json ({"long-flag-name": value}).
+
+Examples:
+  softnewton generate --rows 20000 --cols 50 --density 1 --out p.svm --xstar xs.json
+  softnewton solve --data p.svm --cols 50 --scale n --xstar xs.json --plot conv.svg
+  softnewton certify --data p.svm --cols 50 --scale n --compare countsketch,uniform --plot sketches.svg
+  softnewton <command> --help
+
+Exit codes: 0 ok, 1 did not converge (solve) or not positive definite (certify), 2 user error,
+3 internal error. Details: docs/cli.md.
+`;
 
 export function buildProgram(): Command {
   // Read at run time: package.json sits outside rootDir, so it cannot be imported.
@@ -26,6 +44,8 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: () => undefined })
     .showSuggestionAfterError(true);
   for (const command of COMMANDS) command.register(program);
+  installConfig(program);
+  program.addHelpText('after', HELP_EXAMPLES);
   return program;
 }
 

@@ -4,18 +4,17 @@
  * without meeting its tolerance.
  */
 import { Command } from 'commander';
-import { readLibsvm } from '../io/libsvm';
 import { Problem } from '../problem';
 import { METHODS, SKETCHES, solve, SolveOptions } from '../solve';
 import {
   addModelFlags, asFlagError, EXIT, ModelFlags, modelOptionsFrom, parseChoiceFlag, parseIntegerFlag, parseNumberFlag,
   readVectorFile,
 } from './common';
+import { addDataFlags, colsFromFlags, DataFlags, readDataFromFlags } from './data';
+import { addOutputFlags, checkOutputFlags, OutputFlags, writeOutputs } from './outputs';
 import { summaryLine, traceTable } from './report';
 
-interface SolveFlags extends ModelFlags {
-  data: string;
-  cols: string;
+interface SolveFlags extends ModelFlags, DataFlags, OutputFlags {
   method?: string;
   sketch?: string;
   sketchRows?: string;
@@ -50,12 +49,18 @@ export function solveOptionsFrom(flags: SolveFlags): SolveOptions {
 }
 
 async function run(flags: SolveFlags): Promise<void> {
-  const cols = parseIntegerFlag('--cols', flags.cols, 1);
   const modelOptions = modelOptionsFrom(flags);
   const options = solveOptionsFrom(flags);
-  if (flags.x0 !== undefined) options.x0 = await readVectorFile('--x0', flags.x0, cols);
-  if (flags.xstar !== undefined) options.xStar = await readVectorFile('--xstar', flags.xstar, cols);
-  const { C, b } = await readLibsvm(flags.data, { cols });
+  checkOutputFlags(flags);
+  // The points first when d is known: they are small, so a mistake in them shows before a large data file is read.
+  const readPoints = async (cols: number) => {
+    if (flags.x0 !== undefined) options.x0 ??= await readVectorFile('--x0', flags.x0, cols);
+    if (flags.xstar !== undefined) options.xStar ??= await readVectorFile('--xstar', flags.xstar, cols);
+  };
+  const knownCols = colsFromFlags(flags);
+  if (knownCols !== undefined) await readPoints(knownCols);
+  const { C, b } = await readDataFromFlags(flags);
+  await readPoints(C.cols);
   let problem: Problem;
   try {
     problem = new Problem(C, b, modelOptions);
@@ -78,16 +83,17 @@ async function run(flags: SolveFlags): Promise<void> {
         `${traceTable(result.trace)}\n`,
     );
   }
+  await writeOutputs(flags, result, { subtitle: `${flags.data} (${problem.rows} × ${problem.cols}), ${problem.model}/${problem.unit}, ${options.method ?? 'newton-pcg'}` });
   if (!result.converged) process.exitCode = EXIT.notConverged;
 }
 
 export function register(program: Command): void {
   const command = program
     .command('solve')
-    .description('train the model on a LIBSVM file by (approximate) Newton or a baseline; exit 1 if it does not converge')
-    .requiredOption('--data <file>', 'the LIBSVM file holding C and b (gzip-compressed if it ends in .gz)')
-    .requiredOption('--cols <d>', 'number of columns d');
+    .description('train the model on a data file by (approximate) Newton or a baseline; exit 1 if it does not converge');
+  addDataFlags(command);
   addModelFlags(command, { regularisation: true, scaleDefault: '1' });
+  addOutputFlags(command);
   command
     .option('--method <name>', `${METHODS.join(', ')} (default newton-pcg)`)
     .option('--sketch <name>', `${SKETCHES.join(', ')} (default auto: exact when cheaper, else leverage)`)
@@ -100,6 +106,9 @@ export function register(program: Command): void {
     .option('--x0 <file>', 'start point: a JSON array of d numbers (default: small seeded random)')
     .option('--xstar <file>', 'a known minimiser: the trace records ‖x_t − x*‖')
     .option('--json', 'print one JSON object {x, loss, gradNorm, iterations, converged, stopReason, message, seconds, trace}')
-    .addHelpText('after', '\nExample:\n  softnewton generate --rows 20000 --cols 50 --density 1 --out p.svm --xstar xs.json\n  softnewton solve --data p.svm --cols 50 --scale n --xstar xs.json\n')
+    .addHelpText('after', '\nExamples:\n  softnewton generate --rows 20000 --cols 50 --density 1 --out p.svm --xstar xs.json\n' +
+      '  softnewton solve --data p.svm --cols 50 --scale n --xstar xs.json --plot conv.svg --out-x x.npy --out-trace trace.csv\n' +
+      '  softnewton solve --data C.mtx --target b.txt --scale n --method approx-newton --sketch leverage --json\n' +
+      '  softnewton solve --data table.csv.gz --target-column price --config solve.json\n')
     .action(run);
 }

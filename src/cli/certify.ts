@@ -1,0 +1,190 @@
+/**
+ * `softnewton certify`: the theory side by side with the data (src/certify.ts) at a point, by
+ * default the solution of approximate Newton: definiteness of ∇²L, the Hessian's Lipschitz
+ * constant, the sketch's spectral error, the observed against the predicted local rate, and the
+ * standing assumptions. A readable report, or one JSON object with --json; --plot draws the runs.
+ * Exit 1 when ∇²L is not positive definite at the point (the certificate fails), else 0.
+ */
+import { Command } from 'commander';
+import { Certificate, certify, CertifyOptions } from '../certify';
+import { writeConvergencePlot } from '../plot/convergence';
+import { Problem } from '../problem';
+import { SKETCHES, SketchName } from '../solve';
+import {
+  addModelFlags, asFlagError, EXIT, ModelFlags, modelOptionsFrom, parseChoiceFlag, parseIntegerFlag, parseNumberFlag, readVectorFile,
+} from './common';
+import { addDataFlags, colsFromFlags, DataFlags, readDataFromFlags } from './data';
+import { InputError } from '../errors';
+
+interface CertifyFlags extends ModelFlags, DataFlags {
+  x?: string;
+  xstar?: string;
+  x0?: string;
+  sketch?: string;
+  sketchRows?: string;
+  eps0?: string;
+  seed?: string;
+  draws?: string;
+  samples?: string;
+  radius?: string;
+  compare?: string;
+  tol?: string;
+  maxIter?: string;
+  /** false with --no-solve */
+  solve?: boolean;
+  json?: boolean;
+  plot?: string;
+}
+
+const FLAGS_BY_FIELD = {
+  model: '--model', unit: '--unit', scale: '--scale', bias: '--bias', w: '--w', ridge: '--ridge', x: '--x', xStar: '--xstar', x0: '--x0',
+  sketch: '--sketch', sketchRows: '--sketch-rows', eps0: '--eps0', seed: '--seed', sketchDraws: '--draws', samples: '--samples',
+  radius: '--radius', tol: '--tol', maxIter: '--max-iter', solve: '--no-solve',
+} as const;
+
+function certifyOptionsFrom(flags: CertifyFlags): CertifyOptions {
+  const o: CertifyOptions = {};
+  if (flags.sketch !== undefined) o.sketch = parseChoiceFlag('--sketch', flags.sketch, SKETCHES);
+  if (flags.sketchRows !== undefined) o.sketchRows = parseIntegerFlag('--sketch-rows', flags.sketchRows, 1);
+  if (flags.eps0 !== undefined) o.eps0 = parseNumberFlag('--eps0', flags.eps0, { min: 0, max: 0.999, exclusiveMin: true });
+  if (flags.seed !== undefined) o.seed = parseIntegerFlag('--seed', flags.seed, 0, Number.MAX_SAFE_INTEGER);
+  if (flags.draws !== undefined) o.sketchDraws = parseIntegerFlag('--draws', flags.draws, 1, 1000);
+  if (flags.samples !== undefined) o.samples = parseIntegerFlag('--samples', flags.samples, 1, 1000);
+  if (flags.radius !== undefined) o.radius = parseNumberFlag('--radius', flags.radius, { min: 0, exclusiveMin: true });
+  if (flags.tol !== undefined) o.tol = parseNumberFlag('--tol', flags.tol, { min: 0 });
+  if (flags.maxIter !== undefined) o.maxIter = parseIntegerFlag('--max-iter', flags.maxIter, 1, 1_000_000);
+  if (flags.compare !== undefined) {
+    o.compare = flags.compare.split(',').map((s) => s.trim()).filter(Boolean).map((s) => parseChoiceFlag<SketchName>('--compare', s, SKETCHES));
+  }
+  if (flags.solve === false) {
+    if (flags.x === undefined) throw new InputError('--no-solve', 'without a solve there is no solution to certify: give --x');
+    if (flags.plot !== undefined) throw new InputError('--plot', 'the plot draws the solves, and --no-solve runs none');
+    o.solve = false;
+  }
+  return o;
+}
+
+const sci = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined ? '-' : v === 0 ? '0' : v.toExponential(digits - 1));
+const fix = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined ? '-' : Number(v.toPrecision(digits)).toString());
+
+const DEFINITENESS = { positiveDefinite: 'positive definite', singular: 'singular (to rounding)', indefinite: 'INDEFINITE' } as const;
+const VERDICT = {
+  consistent: 'consistent with the prediction',
+  slower: 'SLOWER than predicted',
+  noPrediction: 'no prediction',
+  unmeasured: 'not measured',
+} as const;
+
+/** The certificate as a report for people: one section per claim, each with its numbers. */
+export function formatCertificate(c: Certificate, context: { data: string; problem: Problem }): string {
+  const { problem } = context;
+  const lines: string[] = [];
+  const out = (s = '') => lines.push(s);
+  const solveRun = c.runs.find((r) => r.label === c.sketch.requested);
+  out(`softnewton certify: ${context.data} (${problem.rows} rows, ${problem.cols} columns), model ${problem.model}/${problem.unit}`);
+  out(`point: ${c.point.source === 'given' ? 'the given x' : `the solution of approx-newton with ${c.sketch.requested}${solveRun ? ` (${solveRun.converged ? 'converged' : `did not converge: ${solveRun.stopReason}`}, ${solveRun.iterations} iterations)` : ''}`}` +
+    `; L = ${sci(c.point.loss, 6)}, ‖∇L‖ = ${sci(c.point.gradNorm)}, ‖x − x*‖ = ${sci(c.point.distanceToReference)}`);
+  out();
+  const h = c.hessian;
+  out(`Hessian ∇²L(x)   ${DEFINITENESS[h.definiteness]}: λ_min = ${sci(h.minEigenvalue)}, λ_max = ${sci(h.maxEigenvalue)}` +
+    (h.condition !== null ? `, condition ${sci(h.condition)}` : '') + (h.negativeEigenvalues ? `, ${h.negativeEigenvalues} negative eigenvalue(s)` : ''));
+  const l = c.lipschitz;
+  out(`Lipschitz of ∇²L M ≈ ${sci(l.estimate)}: max ‖∇²L(y) − ∇²L(y′)‖₂/‖y − y′‖ over ${l.pairs} pairs on the sphere of radius ${fix(l.radius)} around x (median ${sci(l.median)})` +
+    (l.skipped ? `; ${l.skipped} point(s) skipped: the model overflows there` : ''));
+  const s = c.sketch;
+  out(`sketch           ${s.kind}${s.kind !== s.requested ? ` (for ${s.requested})` : ''}${s.kind === 'none' ? ' (exact)' : `, k = ${s.rows} rows`}: ` +
+    (s.epsilon === null ? s.note : `spectral error ε = ${fix(s.epsilon)} (max of ${s.draws} draws, mean ${fix(s.epsilonMean)}) against ${s.relativeTo === 'signed' ? 'M = Cᵀ diag(D) C' : 'Cᵀ|D|C (D has negative entries)'}` +
+      (s.negativePart !== 'none' ? `; negative part of D ${s.negativePart}` : '')));
+  const r = c.rate;
+  out(`local rate       observed ${fix(r.observed)} per iteration` + (r.window ? ` (geometric mean of ‖x_t − x*‖ ratios, iterations ${r.window[0]}–${r.window[1]}; from ‖∇L‖: ${fix(r.observedFromGradient)})` : ''));
+  out(`                 predicted: εκ = ${fix(r.epsilonKappa)} (ε = ${fix(r.epsilon)}, κ = λ_max(∇²L⁻¹Cᵀ|D|C) = ${fix(r.kappa)}), bound εκ/(1 − εκ) = ${fix(r.bound)}, ` +
+    `linearised max|1 − 1/μ(∇²L⁻¹H̃)| = ${fix(r.linearised)}`);
+  out(`                 → ${VERDICT[r.verdict]}${r.note ? `: ${r.note}` : ''}`);
+  if (r.quadratic.observed !== null || r.quadratic.predicted !== null) {
+    out(`exact Newton     quadratic: max e_t/e_{t−1}² = ${sci(r.quadratic.observed)}, against M/(2λ_min) = ${sci(r.quadratic.predicted)}`);
+  }
+  out();
+  const a = c.assumptions;
+  out('standing assumptions');
+  out(`  norms          ‖x‖ = ${fix(a.normX)}, ‖C‖₂ = ${fix(a.normC)}, ‖b‖ = ${fix(a.normB)}; R = max(‖C‖₂, ‖x‖) = ${fix(a.R)}`);
+  out(`  C              σ_min(C) = ${sci(a.sigmaMinC)}: ${a.fullColumnRank ? 'full column rank' : 'NOT of full column rank (∇²L can be positive definite only through the ridge)'}` +
+    (a.ridge > 0 ? `; ridge λ = ${fix(a.ridge)}` : ''));
+  out(`  weights        w from ${fix(a.w.min)} to ${fix(a.w.max)}; D = δ + w² ≥ 0 needs w ≥ ${fix(a.weightForNonnegativeD)} (min δ = ${sci(a.minDelta)}): ` +
+    (a.negativeRows === 0 ? 'holds' : `fails on ${a.negativeRows} row(s)`));
+  out(`                 λ_min(∇²ℓ) = ${sci(a.minCurvature)}: w ≥ ${fix(a.weightForPsdCurvature)} makes ∇²ℓ + w²I ⪰ 0 (and ∇²L positive definite with C of full column rank)`);
+  if (a.goodStart) {
+    out(`  start          ‖x₀ − x*‖·M = ${fix(a.goodStart.distance * (l.estimate ?? 0))} ${a.goodStart.holds ? '≤' : '>'} 0.1·λ_min = ${fix(0.1 * h.minEigenvalue)}: ` +
+      `the (l, M)-good start condition ${a.goodStart.holds ? 'holds' : 'does not hold (the line search and damping carry the solve)'}`);
+  }
+  if (a.localRadius !== null) out(`  local region   Newton is quadratic within ‖x − x*‖ < 2λ_min/(3M) = ${sci(a.localRadius)}`);
+  out();
+  out(`(${c.seconds.toFixed(2)} s; --json for every number, docs/cli.md for how to read this)`);
+  return lines.join('\n');
+}
+
+/** The certificate as JSON-ready data: typed arrays as arrays. */
+export function certificateJson(c: Certificate): unknown {
+  return { ...c, point: { ...c.point, x: Array.from(c.point.x) } };
+}
+
+async function run(flags: CertifyFlags): Promise<void> {
+  const modelOptions = modelOptionsFrom(flags);
+  const options = certifyOptionsFrom(flags);
+  if (flags.plot !== undefined && !/\.svg$/i.test(flags.plot)) throw new InputError('--plot', `expected a file name ending in .svg, received ${JSON.stringify(flags.plot)}`);
+  const points = async (cols: number) => {
+    if (flags.x !== undefined) options.x ??= await readVectorFile('--x', flags.x, cols);
+    if (flags.xstar !== undefined) options.xStar ??= await readVectorFile('--xstar', flags.xstar, cols);
+    if (flags.x0 !== undefined) options.x0 ??= await readVectorFile('--x0', flags.x0, cols);
+  };
+  const knownCols = colsFromFlags(flags);
+  if (knownCols !== undefined) await points(knownCols);
+  const { C, b } = await readDataFromFlags(flags);
+  await points(C.cols);
+  let problem: Problem;
+  let certificate: Certificate;
+  try {
+    problem = new Problem(C, b, modelOptions);
+    certificate = await certify(problem, options);
+  } catch (error) {
+    asFlagError(error, FLAGS_BY_FIELD);
+  }
+  if (flags.json) process.stdout.write(`${JSON.stringify(certificateJson(certificate))}\n`);
+  else process.stdout.write(`${formatCertificate(certificate, { data: flags.data, problem })}\n`);
+  if (flags.plot !== undefined) {
+    await writeConvergencePlot(flags.plot, certificate.runs.map((r) => ({ label: r.label === 'newton' ? 'none (exact Newton)' : r.label, trace: r.trace })), {
+      title: 'softnewton certify: convergence by sketch',
+      subtitle: `${flags.data} (${problem.rows} × ${problem.cols}), ${problem.model}/${problem.unit}; x* = ${options.xStar ? 'given' : "exact Newton's solution"}`,
+      legend: 'sketch',
+    });
+  }
+  if (certificate.hessian.definiteness !== 'positiveDefinite') process.exitCode = EXIT.notConverged;
+}
+
+export function register(program: Command): void {
+  const command = program
+    .command('certify')
+    .description('check the theory on the data at a point (default: the solution): definiteness of ∇²L, Hessian Lipschitz constant, sketch error, local rate, standing assumptions; exit 1 if ∇²L is not positive definite there');
+  addDataFlags(command);
+  addModelFlags(command, { regularisation: true, scaleDefault: '1' });
+  command
+    .option('--x <file>', 'the point to certify: a JSON array of d numbers (default: the solution of approx-newton)')
+    .option('--xstar <file>', "a known minimiser for ‖x_t − x*‖ (default: exact Newton's solution)")
+    .option('--x0 <file>', "start point of the solves (default: the solver's seeded start)")
+    .option('--sketch <name>', `the sketch to measure and solve with: ${SKETCHES.join(', ')} (default leverage, the paper's)`)
+    .option('--sketch-rows <k>', 'rows of the sketch (default: derived from --eps0)')
+    .option('--eps0 <e>', "the sketch's target spectral error, in (0, 1) (default 0.5)")
+    .option('--compare <list>', 'more sketches to solve with, comma-separated (one line each in --plot), e.g. countsketch,uniform')
+    .option('--seed <s>', 'seeds the solves, the sketches and the sample (default 0)')
+    .option('--draws <n>', 'sketch draws the spectral error is measured over (default 5)')
+    .option('--samples <n>', 'points sampled around x for the Lipschitz estimate (default 8, giving 15 pairs)')
+    .option('--radius <r>', 'radius of the sphere they are drawn on (default 0.1·max(1, ‖x‖))')
+    .option('--tol <t>', 'relative tolerance of the solves (default 1e-10)')
+    .option('--max-iter <n>', 'iterations at most per solve (default 100)')
+    .option('--no-solve', 'run no solve: certify --x only (no rate, no plot)')
+    .option('--json', 'print the certificate as one JSON object (docs/cli.md lists its fields)')
+    .option('--plot <file.svg>', 'draw ‖∇L‖ and ‖x_t − x*‖ per iteration for each sketch (log scale) as SVG')
+    .addHelpText('after', '\nExamples:\n  softnewton certify --data p.svm --cols 50 --scale n\n' +
+      '  softnewton certify --data p.svm --cols 50 --scale n --compare countsketch,uniform,none --plot sketches.svg\n' +
+      '  softnewton certify --data noisy.mtx --target b.txt --scale n --x point.json --no-solve --json\n')
+    .action(run);
+}

@@ -1,0 +1,53 @@
+/**
+ * What `solve` can write besides its report: the solution (`--out-x`, JSON or .npy), the trace
+ * (`--out-trace`, CSV or JSON) and the convergence chart (`--plot`, SVG). With several starts the
+ * trace and the chart hold one run per start.
+ */
+import { Command } from 'commander';
+import { InputError } from '../errors';
+import { TraceRun, writeTrace, writeVector } from '../io/results';
+import { writeConvergencePlot } from '../plot/convergence';
+import type { SolveResult, TraceRow } from '../solve';
+
+export interface OutputFlags {
+  outX?: string;
+  outTrace?: string;
+  plot?: string;
+}
+
+export function addOutputFlags(command: Command): Command {
+  return command
+    .option('--out-x <file>', 'write the solution x: .json (an array) or .npy (float64), optionally .gz')
+    .option('--out-trace <file>', 'write the trace: .csv or .json (one row per iteration and run), optionally .gz')
+    .option('--plot <file.svg>', 'draw ‖∇L‖ and ‖x_t − x*‖ per iteration (log scale), one line per start, as SVG');
+}
+
+/** Checks the output names before the (possibly long) work, so a typo costs nothing. */
+export function checkOutputFlags(flags: OutputFlags): void {
+  const check = (flag: string, file: string | undefined, pattern: RegExp, expected: string) => {
+    if (file !== undefined && !pattern.test(file)) throw new InputError(flag, `expected a file name ending in ${expected}, received ${JSON.stringify(file)}`);
+  };
+  check('--out-x', flags.outX, /\.(json|npy)(\.gz)?$/i, '.json or .npy (optionally + .gz)');
+  check('--out-trace', flags.outTrace, /\.(csv|json)(\.gz)?$/i, '.csv or .json (optionally + .gz)');
+  check('--plot', flags.plot, /\.svg$/i, '.svg');
+}
+
+/** The runs of a result: one per start with --starts, else the single trace. */
+export function runsOf(result: SolveResult): TraceRun[] {
+  const starts = (result as SolveResult & { starts?: { trace: TraceRow[] }[] }).starts;
+  if (starts && starts.length > 0) return starts.map((s, k) => ({ run: `start ${k + 1}`, trace: s.trace }));
+  return [{ run: 'start 1', trace: result.trace }];
+}
+
+export async function writeOutputs(flags: OutputFlags, result: SolveResult, context: { subtitle: string }): Promise<void> {
+  if (flags.outX !== undefined) await writeVector(flags.outX, result.x);
+  const runs = runsOf(result);
+  if (flags.outTrace !== undefined) await writeTrace(flags.outTrace, runs);
+  if (flags.plot !== undefined) {
+    await writeConvergencePlot(flags.plot, runs.map(({ run, trace }) => ({ label: String(run), trace })), {
+      title: 'softnewton solve: convergence',
+      subtitle: context.subtitle,
+      legend: 'start',
+    });
+  }
+}
