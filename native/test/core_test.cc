@@ -778,9 +778,24 @@ TEST(fuzz_inputs_replay_clean) {
 
 }  // namespace
 
+// `--selfcheck asan|ubsan` commits one heap overflow or one signed overflow on purpose: the test
+// that runs this driver checks that the sanitizer reports it, i.e. that the build is instrumented.
+int selfCheck(const std::string& which, int argc) {
+  volatile int offset = argc;  // 1, but not known to the compiler: the faults below cannot be folded away
+  if (which == "asan") {
+    std::vector<double> v(4);
+    std::printf("%g\n", v.data()[3 + offset]);  // one past the end
+  } else if (which == "ubsan") {
+    volatile int big = INT32_MAX;
+    std::printf("%d\n", big + offset);
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
   std::string filter;
   for (int a = 1; a < argc; ++a) {
+    if (std::strcmp(argv[a], "--selfcheck") == 0 && a + 1 < argc) return selfCheck(argv[a + 1], argc - 2);
     if (std::strcmp(argv[a], "--filter") == 0 && a + 1 < argc) filter = argv[++a];
     else fuzzDirectory = argv[a];
   }
