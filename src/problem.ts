@@ -12,6 +12,7 @@
  */
 import { fromNative, InputError } from './errors';
 import { Matrix, nnz, validateMatrix } from './matrix';
+import { checkHessianMemory } from './limits';
 import { matrixFields, native, NativeProblem, NativeProblemSpec } from './native';
 import { requireChoice, requireNumber, requireRowParameter, requireVector } from './validate';
 
@@ -144,6 +145,7 @@ export class Problem {
   /** ∇²L(x) as a d × d row-major (symmetric) Float64Array; Cᵀ diag(D) C is formed with BLAS-3. */
   hessian(x: Float64Array | number[]): Float64Array {
     const p = this.point(x);
+    checkHessianMemory(this);
     return this.call(() => this.handle.hessian(p));
   }
 

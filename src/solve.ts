@@ -6,6 +6,7 @@
  * `stopReason`), not an exception; bad options are an InputError naming the option.
  */
 import { AbortError, fromNative, InputError } from './errors';
+import { checkSolveMemory } from './limits';
 import { native } from './native';
 import type { Problem } from './problem';
 import { invalid, requireChoice, requireInteger, requireNumber, requireVector } from './validate';
@@ -60,6 +61,9 @@ export interface SolveOptions {
   onIteration?: (row: TraceRow) => void;
   /** Aborting stops the solve within one iteration; the promise rejects with an AbortError. */
   signal?: AbortSignal;
+  /** The memory cap in bytes (default: half the machine's memory). A solve whose estimated footprint
+   *  (src/limits.ts, docs/reliability.md) is larger is refused with an InputError naming this option. */
+  maxMemoryBytes?: number;
 }
 
 /** Row t describes x_t and the step from x_{t−1} to it (row 0 is the start point). */
@@ -103,6 +107,7 @@ export interface SolveResult {
 const KNOWN_OPTIONS = new Set([
   'method', 'sketch', 'sketchRows', 'eps0', 'osnapNonzeros', 'tol', 'atol', 'decrementTol', 'maxIter',
   'maxInner', 'lbfgsMemory', 'seed', 'x0', 'xStar', 'threads', 'onIteration', 'signal',
+  'maxMemoryBytes',
 ]);
 
 /** The options as the native solver takes them: every field present, validated. */
@@ -135,7 +140,7 @@ export function resolveSolveOptions(problem: Problem, options: SolveOptions = {}
   if (sketchRows > 0 && osnapNonzeros > sketchRows) throw new InputError('osnapNonzeros', `must not exceed sketchRows (${sketchRows})`);
   if (o.onIteration !== undefined && typeof o.onIteration !== 'function') throw invalid('onIteration', 'a function', o.onIteration);
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw invalid('signal', 'an AbortSignal', o.signal);
-  return {
+  const resolved: NativeSolveOptions = {
     method: requireChoice('method', o.method ?? 'newton-pcg', METHODS),
     sketch: requireChoice('sketch', o.sketch ?? 'auto', SKETCHES),
     sketchRows,
@@ -152,6 +157,9 @@ export function resolveSolveOptions(problem: Problem, options: SolveOptions = {}
     x0: o.x0 === undefined ? undefined : requireVector('x0', o.x0, problem.cols),
     xStar: o.xStar === undefined ? undefined : requireVector('xStar', o.xStar, problem.cols),
   };
+  // The memory cap (src/limits.ts): refused here, before native code allocates anything.
+  checkSolveMemory(problem, resolved, o.maxMemoryBytes, (o as { starts?: unknown }).starts);
+  return resolved;
 }
 
 export async function solve(problem: Problem, options: SolveOptions = {}): Promise<SolveResult> {
