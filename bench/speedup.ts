@@ -1,0 +1,88 @@
+/**
+ * Section 6: parallel speed-ups on this machine's cores — multi-start throughput (independent
+ * starts solved concurrently against one after another) and parallel sketching (the sketches' row
+ * passes on 1 and 2 threads; the result is bit-identical either way).
+ *
+ * Multi-start runs through the public async `solve` (each solve on a libuv thread) with OpenBLAS
+ * at 1 thread, two starts at a time: the piscina pool of src/pool/ had not landed in git when this
+ * section was written, and `solve` is what a user without it would run.
+ */
+import { solve, solveSync, SolveOptions } from '../src';
+import { benchAddon, blasThreads, fmt, load, log, median, newSection, now, planted, Section, Settings, table } from './common';
+
+export interface SpeedupSummary {
+  multiStart: number;
+  sketch: { label: string; speedup: number }[];
+}
+
+export async function runSpeedup(settings: Settings): Promise<{ section: Section; summary: SpeedupSummary }> {
+  const section = newSection('6. Parallel speed-ups');
+  section.markdown.push(`Load at start: ${load()}.`);
+  const defaultThreads = blasThreads();
+  const starts = 4;
+  const p = planted('dense rows', settings.full
+    ? { rows: 100_000, cols: 200, density: 1, seed: 61, conditioning: 100 }
+    : { rows: 30_000, cols: 100, density: 1, seed: 61, conditioning: 100 });
+  const options: SolveOptions = { method: 'newton-pcg', sketch: 'leverage', tol: 1e-10 };
+  const repeats = settings.full ? 3 : 2;
+  log('speedup: multi-start');
+  const serial1: number[] = [], serial2: number[] = [], parallel: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    blasThreads(1);
+    let t = now();
+    for (let s = 0; s < starts; s++) solveSync(p.problem, { ...options, seed: s + 1 });
+    serial1.push(now() - t);
+    t = now();
+    for (let s = 0; s < starts; s += 2) await Promise.all([0, 1].map((j) => solve(p.problem, { ...options, seed: s + j + 1 })));
+    parallel.push(now() - t);
+    blasThreads(defaultThreads);
+    t = now();
+    for (let s = 0; s < starts; s++) solveSync(p.problem, { ...options, seed: s + 1 });
+    serial2.push(now() - t);
+  }
+  blasThreads(defaultThreads);
+  const multiStart = median(serial1) / median(parallel);
+  const multiStart2 = median(serial2) / median(parallel);
+  section.figures['multi-start speed-up (vs serial, 1 BLAS thread)'] = multiStart;
+  section.figures['multi-start speed-up (vs serial, default BLAS threads)'] = multiStart2;
+  section.markdown.push(
+    `**Multi-start**: ${starts} starts of newton-pcg (leverage) to 1e-10 on ${p.name} n=${p.problem.rows}, d=${p.problem.cols}; median of ${repeats}.\n\n` +
+      table(['how', 'seconds for all starts', 'starts per second', 'speed-up'], [
+        ['serial, 1 BLAS thread', median(serial1), starts / median(serial1), '1.00'],
+        [`serial, ${defaultThreads} BLAS threads (the default)`, median(serial2), starts / median(serial2), fmt(median(serial1) / median(serial2))],
+        ['2 concurrent solve() calls, 1 BLAS thread each', median(parallel), starts / median(parallel), `**${fmt(multiStart)}** (${fmt(multiStart2)} against the default serial)`],
+      ]),
+  );
+
+  log('speedup: parallel sketching');
+  const addon = benchAddon();
+  const cases = [
+    planted('sparse rows n=2.5e5 d=200 (20/row)', { rows: 250_000, cols: 200, density: 0.1, seed: 62 }),
+    planted(`dense rows n=${settings.full ? 100_000 : 30_000} d=${settings.full ? 200 : 100}`, { rows: settings.full ? 100_000 : 30_000, cols: settings.full ? 200 : 100, density: 1, seed: 63 }),
+  ];
+  const rows: (string | number)[][] = [];
+  const summary: SpeedupSummary = { multiStart, sketch: [] };
+  for (const c of cases) {
+    const d = c.problem.cols;
+    const D = c.problem.pieces(c.xStar).D.map(Math.abs);
+    const m = new Float64Array(d * d);
+    const k = Math.min(c.problem.rows, Math.ceil(3 * d * Math.log(d + 1) / 0.25));
+    for (const kind of ['leverage', 'countsketch', 'osnap']) {
+      const time = (threads: number) => median(Array.from({ length: settings.full ? 7 : 5 }, () => {
+        const t = now();
+        addon.benchKernel('sketch', { problem: c.problem.handle, D, kind, rows: k, seed: 1, threads, m });
+        return now() - t;
+      }));
+      const one = time(1), two = time(2);
+      summary.sketch.push({ label: `${c.name} ${kind}`, speedup: one / two });
+      section.figures[`sketch ${c.name} ${kind} speed-up`] = one / two;
+      rows.push([c.name, kind, k, one * 1e3, two * 1e3, fmt(one / two)]);
+    }
+  }
+  section.markdown.push(
+    `**Parallel sketching** (\`threads\` option: row passes on 1 or 2 threads; OpenBLAS at its default ${defaultThreads} threads for the d × d part either way); median of ${settings.full ? 7 : 5}.\n\n` +
+      table(['data', 'sketch', 'k', '1 thread ms', '2 threads ms', 'speed-up'], rows),
+  );
+  section.markdown.push(`Load at end: ${load()}.`);
+  return { section, summary };
+}
