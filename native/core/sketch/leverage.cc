@@ -41,6 +41,18 @@ constexpr int64_t kScoreBlock = 256;
 // formed within a segment, so every row's score comes from the same block, hence the same bits,
 // on one thread or several. Segments are handed out to threads in order from a counter.
 constexpr int64_t kScoreSegment = 8 * kScoreBlock;
+// OpenBLAS runs a dgemm on one thread when m·n·k ≤ 65536 · GEMM_MULTITHREAD_THRESHOLD (4 in
+// Debian's build). The score blocks are small products (rows × d by d × t): above that size each call
+// hands work to OpenBLAS's threads and waits for them, and on a loaded machine that wait dominated —
+// perf showed half the samples in the threads' sched_yield, and a 256-row block ran 2–10× slower
+// than the same rows in single-threaded 48-row blocks (bench/REPORT.md). So blocks are cut to stay
+// single-threaded when that still leaves ≥ 16 rows per call; wider problems keep 256-row blocks,
+// whose calls are long enough for threads to pay.
+constexpr int64_t kSingleThreadedGemm = 65536 * 4;
+int64_t scoreBlockRows(int64_t d, int64_t t) {
+  const int64_t single = kSingleThreadedGemm / std::max<int64_t>(1, d * t);
+  return single >= 16 ? std::min(single, kScoreBlock) : kScoreBlock;
+}
 
 // T = S R⁻¹ G (d × t, row-major): the matrix that maps a row of A to its score vector.
 std::vector<double> scoreMap(const MatrixView& c, const double* weight, uint64_t seed, int64_t support, int64_t* tOut,
@@ -120,9 +132,10 @@ void accumulateLeverage(const MatrixView& c, const double* weight, int64_t k, ui
     par.checkCancel();
     const int64_t begin = segment * kScoreSegment, end = std::min(ns, begin + kScoreSegment);
     // Per segment (not per thread) scratch: small next to the segment's work, and no sharing.
-    std::vector<double> block(static_cast<size_t>(kScoreBlock * d)), y(static_cast<size_t>(kScoreBlock * t)), acc(t);
+    const int64_t blockLimit = scoreBlockRows(d, t);
+    std::vector<double> block(static_cast<size_t>(blockLimit * d)), y(static_cast<size_t>(blockLimit * t)), acc(t);
     std::vector<int64_t> blockRows;
-    blockRows.reserve(kScoreBlock);
+    blockRows.reserve(blockLimit);
     auto flush = [&]() {
       const int64_t count = static_cast<int64_t>(blockRows.size());
       if (count == 0) return;
@@ -141,7 +154,7 @@ void accumulateLeverage(const MatrixView& c, const double* weight, int64_t k, ui
       if (c.isDense() || c.rowNnz(i) >= denseThreshold) {
         c.scatterRow(i, 1.0, block.data() + static_cast<int64_t>(blockRows.size()) * d);
         blockRows.push_back(r);
-        if (static_cast<int64_t>(blockRows.size()) == kScoreBlock) flush();
+        if (static_cast<int64_t>(blockRows.size()) == blockLimit) flush();
         continue;
       }
       std::fill(acc.begin(), acc.end(), 0.0);
