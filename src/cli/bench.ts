@@ -15,16 +15,21 @@ export function benchScript(): string {
   return path.resolve(__dirname, '..', '..', 'bench', 'run.js');
 }
 
+/** Runs `script` in a child Node process with `args`, sharing the terminal; resolves to its exit code. */
+export function runScript(script: string, args: readonly string[]): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (status, signal) => resolve(status ?? (signal ? 3 : 0)));
+  });
+}
+
 async function run(command: Command): Promise<void> {
   const script = benchScript();
   if (!fs.existsSync(script)) {
     throw new InputError('bench', `the benchmark suite is not built: ${script} does not exist (it is compiled from bench/run.ts by \`npm run build:ts\`; a package without bench/ has no suite)`);
   }
-  const code = await new Promise<number>((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...command.args], { stdio: 'inherit' });
-    child.on('error', reject);
-    child.on('exit', (status, signal) => resolve(status ?? (signal ? 3 : 0)));
-  });
+  const code = await runScript(script, command.args);
   if (code !== 0) process.exitCode = code;
 }
 

@@ -61,7 +61,7 @@ export function applyConfig(command: Command, file: string, config: Record<strin
       throw new InputError(FLAG, `${where}: unknown key ${JSON.stringify(key)}: softnewton ${command.name()} has no --${key} (its keys: ${known.join(', ')})`);
     }
     const name = option.attributeName();
-    if (option.isBoolean()) {
+    if (option.isBoolean() || option.negate) {
       if (typeof value !== 'boolean') throw new InputError(FLAG, `${where}: ${JSON.stringify(key)} is a switch: expected true or false, found ${describe(value)}`);
       // `"json": false` and `"no-progress": false` leave the switch as it is (off, or on by default).
       if (value) command.setOptionValueWithSource(name, !option.negate, 'config');

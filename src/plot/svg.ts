@@ -5,8 +5,8 @@
  * Vega and Vega-Lite 5 are used (not 6): their CommonJS builds load in this CommonJS package on
  * every Node 20 release, where version 6 is ESM-only (and Vega-Lite 6.5 needs Node 22).
  */
-import * as vega from 'vega';
-import * as vegaLite from 'vega-lite';
+import type * as Vega from 'vega';
+import type * as VegaLite from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 import { InputError } from '../errors';
 import { fileError, requireFileName } from '../io/text';
@@ -27,6 +27,9 @@ export const CHART_CONFIG = {
 
 /** Renders a Vega-Lite specification to SVG text. */
 export async function renderSvg(spec: ChartSpec): Promise<string> {
+  // Loaded on first use: Vega takes about half a second to load, which every CLI run would pay.
+  const vega = require('vega') as typeof Vega;
+  const vegaLite = require('vega-lite') as typeof VegaLite;
   const compiled = vegaLite.compile(spec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
