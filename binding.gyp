@@ -45,7 +45,7 @@
         "-L<(openblas_libdir)", "-Wl,-rpath,<(openblas_libdir)",
         "-llapacke", "-lopenblas", "-llbfgs"
       ],
-      "defines": ["EIGEN_USE_BLAS", "EIGEN_NO_DEBUG"]
+      "defines": ["EIGEN_USE_BLAS", "EIGEN_NO_DEBUG", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"]
     }
   ]
 }

@@ -1,13 +1,17 @@
 /**
  * Training: the approximate Newton method of the paper and its baselines (MATH.md sections 4–5).
  *
- * `solve` runs in native code on libuv's thread pool and never blocks the event loop; `solveSync`
- * runs on the calling thread, for scripts. Not converging is a result (`converged: false` with a
- * `stopReason`), not an exception; bad options are an InputError naming the option.
+ * `solve` runs in native code on libuv's thread pool and never blocks the event loop; with
+ * `starts` or `pool` it runs in a worker pool instead (src/pool/), K starts in parallel.
+ * `solveSync` runs on the calling thread, for scripts. Not converging is a result
+ * (`converged: false` with a `stopReason`), not an exception; bad options are an InputError naming
+ * the option.
  */
 import { AbortError, fromNative, InputError } from './errors';
 import { checkSolveMemory } from './limits';
 import { native } from './native';
+import { solveStarts, StartResult } from './pool/multistart';
+import { SolverPool, withDefaultPool } from './pool/pool';
 import type { Problem } from './problem';
 import { invalid, requireChoice, requireInteger, requireNumber, requireVector } from './validate';
 
@@ -55,15 +59,24 @@ export interface SolveOptions {
   x0?: Float64Array | number[];
   /** A known minimiser: the trace then records ‖x_t − x*‖. */
   xStar?: Float64Array | number[];
-  /** Row-block threads for sketching (default 1); results are identical for every value. */
+  /** Native threads for the sketch's row passes (default 1; in a pool, its blasThreadsPerWorker,
+   *  which is also the most it allows); the results are identical bit for bit for every value. */
   threads?: number;
-  /** Called with each trace row as the solve runs (solve only). */
-  onIteration?: (row: TraceRow) => void;
+  /** Called with each trace row as the solve runs, and the index of the start it belongs to
+   *  (0 without `starts`). solve only. */
+  onIteration?: (row: TraceRow, start: number) => void;
   /** Aborting stops the solve within one iteration; the promise rejects with an AbortError. */
   signal?: AbortSignal;
   /** The memory cap in bytes (default: half the machine's memory). A solve whose estimated footprint
    *  (src/limits.ts, docs/reliability.md) is larger is refused with an InputError naming this option. */
   maxMemoryBytes?: number;
+  /** Multi-start: K independently seeded starts run in parallel in a worker pool; the result is the
+   *  start with the smallest final loss, with `starts` (every start) and `best` (its index). The
+   *  distribution of the starts: src/pool/multistart.ts and the README. solve only. */
+  starts?: number;
+  /** The worker pool to run in (a SolverPool). Default without it: libuv's thread pool for one
+   *  start, and a shared default pool (created when first needed) for `starts`. solve only. */
+  pool?: SolverPool;
 }
 
 /** Row t describes x_t and the step from x_{t−1} to it (row 0 is the start point). */
@@ -102,13 +115,20 @@ export interface SolveResult {
   /** Wall time of the solve itself. */
   seconds: number;
   trace: TraceRow[];
+  /** With `starts`: every start's result (seed, start point, summary, trace), in start order. */
+  starts?: StartResult[];
+  /** With `starts`: the index of the winning start, whose fields the top level repeats. */
+  best?: number;
 }
 
 const KNOWN_OPTIONS = new Set([
   'method', 'sketch', 'sketchRows', 'eps0', 'osnapNonzeros', 'tol', 'atol', 'decrementTol', 'maxIter',
-  'maxInner', 'lbfgsMemory', 'seed', 'x0', 'xStar', 'threads', 'onIteration', 'signal',
+  'maxInner', 'lbfgsMemory', 'seed', 'x0', 'xStar', 'threads', 'onIteration', 'signal', 'starts', 'pool',
   'maxMemoryBytes',
 ]);
+
+/** Most starts one call may ask for. */
+export const MAX_STARTS = 1024;
 
 /** The options as the native solver takes them: every field present, validated. */
 export interface NativeSolveOptions {
@@ -137,7 +157,10 @@ export function resolveSolveOptions(problem: Problem, options: SolveOptions = {}
   const o = options;
   const sketchRows = requireInteger('sketchRows', o.sketchRows ?? 0, 0, 2 ** 31 - 1);
   const osnapNonzeros = requireInteger('osnapNonzeros', o.osnapNonzeros ?? 4, 1, 64);
-  if (sketchRows > 0 && osnapNonzeros > sketchRows) throw new InputError('osnapNonzeros', `must not exceed sketchRows (${sketchRows})`);
+  // Only where it matters: OSNAP needs s ≤ k; the default s = 4 must not refuse sketchRows 1–3 for other sketches.
+  if (sketchRows > 0 && osnapNonzeros > sketchRows && (o.sketch === 'osnap' || o.osnapNonzeros !== undefined)) {
+    throw new InputError('osnapNonzeros', `must not exceed sketchRows (${sketchRows})`);
+  }
   if (o.onIteration !== undefined && typeof o.onIteration !== 'function') throw invalid('onIteration', 'a function', o.onIteration);
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw invalid('signal', 'an AbortSignal', o.signal);
   const resolved: NativeSolveOptions = {
@@ -164,13 +187,15 @@ export function resolveSolveOptions(problem: Problem, options: SolveOptions = {}
 
 export async function solve(problem: Problem, options: SolveOptions = {}): Promise<SolveResult> {
   const resolved = resolveSolveOptions(problem, options);
+  if (options.starts !== undefined || options.pool !== undefined) return solveInPool(problem, options, resolved);
   const { signal, onIteration } = options;
   if (signal?.aborted) throw new AbortError();
   const cancel = new Int32Array(new SharedArrayBuffer(4));
   const onAbort = () => Atomics.store(cancel, 0, 1);
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const result = (await native().solve(problem.handle, resolved, onIteration, cancel)) as SolveResult;
+    const onRow = onIteration && ((row: TraceRow) => onIteration(row, 0));
+    const result = (await native().solve(problem.handle, resolved, onRow, cancel)) as SolveResult;
     if (result.stopReason === 'cancelled' && signal?.aborted) throw new AbortError('the solve was aborted');
     return result;
   } catch (error) {
@@ -182,7 +207,24 @@ export async function solve(problem: Problem, options: SolveOptions = {}): Promi
   }
 }
 
-export function solveSync(problem: Problem, options: Omit<SolveOptions, 'onIteration' | 'signal'> = {}): SolveResult {
+/** One start, or `starts` starts, in `options.pool` or the shared default pool. */
+function solveInPool(problem: Problem, options: SolveOptions, resolved: NativeSolveOptions): Promise<SolveResult> {
+  const starts = options.starts === undefined ? undefined : requireInteger('starts', options.starts, 1, MAX_STARTS);
+  if (options.pool !== undefined && !(options.pool instanceof SolverPool)) throw invalid('pool', 'a SolverPool', options.pool);
+  const { signal, onIteration } = options;
+  const run = (pool: SolverPool): Promise<SolveResult> => {
+    const inPool = options.threads === undefined ? { ...resolved, threads: pool.defaultThreads() } : resolved;
+    pool.check(inPool);
+    if (starts === undefined) return pool.run(problem, inPool, { signal, onIteration: onIteration && ((row) => onIteration(row, 0)) });
+    return solveStarts(pool, problem, inPool, starts, { signal, onIteration });
+  };
+  return options.pool ? run(options.pool) : withDefaultPool(run);
+}
+
+export function solveSync(problem: Problem, options: Omit<SolveOptions, 'onIteration' | 'signal' | 'starts' | 'pool'> = {}): SolveResult {
+  for (const field of ['starts', 'pool'] as const) {
+    if ((options as SolveOptions)[field] !== undefined) throw new InputError(field, `solveSync runs one start on the calling thread and takes no ${field}; use solve()`);
+  }
   const resolved = resolveSolveOptions(problem, options);
   try {
     return native().solveSync(problem.handle, resolved) as SolveResult;

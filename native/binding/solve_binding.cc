@@ -229,7 +229,11 @@ Napi::Value SolveSync(const Napi::CallbackInfo& info) {
         onIteration.Call({traceRowToJs(env, row)});
       } catch (const Napi::Error& e) {
         callbackFailed = true;
-        callbackError = Napi::Reference<Napi::Value>::New(e.Value(), 1);
+        try {
+          callbackError = Napi::Reference<Napi::Value>::New(e.Value(), 1);
+        } catch (...) {
+          // Keeping the error failed too (the worker is being terminated): stop all the same.
+        }
       } catch (...) {
         callbackFailed = true;
       }

@@ -5,11 +5,13 @@
  */
 import { Command } from 'commander';
 import { Problem } from '../problem';
-import { METHODS, SKETCHES, solve, SolveOptions } from '../solve';
+import { closeDefaultPool } from '../pool/pool';
+import { MAX_STARTS, METHODS, SKETCHES, solve, SolveOptions, SolveResult } from '../solve';
 import {
   addModelFlags, asFlagError, EXIT, ModelFlags, modelOptionsFrom, parseChoiceFlag, parseIntegerFlag, parseNumberFlag,
   readVectorFile,
 } from './common';
+import { createProgress } from './progress';
 import { addDataFlags, colsFromFlags, DataFlags, readDataFromFlags } from './data';
 import { addOutputFlags, checkOutputFlags, OutputFlags, writeOutputs } from './outputs';
 import { summaryLine, traceTable } from './report';
@@ -25,13 +27,17 @@ interface SolveFlags extends ModelFlags, DataFlags, OutputFlags {
   seed?: string;
   x0?: string;
   xstar?: string;
+  starts?: string;
+  threads?: string;
   json?: boolean;
+  /** false with --no-progress */
+  progress?: boolean;
 }
 
 const FLAGS_BY_FIELD = {
   model: '--model', unit: '--unit', scale: '--scale', bias: '--bias', w: '--w', ridge: '--ridge', method: '--method',
   sketch: '--sketch', sketchRows: '--sketch-rows', eps0: '--eps0', tol: '--tol', atol: '--atol', maxIter: '--max-iter',
-  seed: '--seed', x0: '--x0', xStar: '--xstar', osnapNonzeros: '--sketch-rows',
+  seed: '--seed', x0: '--x0', xStar: '--xstar', osnapNonzeros: '--sketch-rows', starts: '--starts', threads: '--threads',
 } as const;
 
 /** The solver options named by the flags; flags not given stay undefined so the API's defaults apply. */
@@ -45,7 +51,21 @@ export function solveOptionsFrom(flags: SolveFlags): SolveOptions {
   if (flags.atol !== undefined) options.atol = parseNumberFlag('--atol', flags.atol, { min: 0 });
   if (flags.maxIter !== undefined) options.maxIter = parseIntegerFlag('--max-iter', flags.maxIter, 0, 1_000_000);
   if (flags.seed !== undefined) options.seed = parseIntegerFlag('--seed', flags.seed, 0, Number.MAX_SAFE_INTEGER);
+  if (flags.starts !== undefined) options.starts = parseIntegerFlag('--starts', flags.starts, 1, MAX_STARTS);
+  if (flags.threads !== undefined) options.threads = parseIntegerFlag('--threads', flags.threads, 1, 256);
   return options;
+}
+
+/** One line per start: the multi-start summary of the text report. */
+function startsTable(result: SolveResult): string {
+  const header = ['start', 'seed', 'loss', '‖∇L‖', 'iterations', 'stop reason', ''];
+  const rows = (result.starts ?? []).map((s, i) => [
+    String(i + 1), String(s.seed), s.loss.toExponential(6), s.gradNorm.toExponential(2), String(s.iterations), s.stopReason,
+    i === result.best ? '← best' : '',
+  ]);
+  const widths = header.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k].length)));
+  const line = (cells: string[]) => cells.map((c, k) => c.padStart(widths[k])).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
 }
 
 async function run(flags: SolveFlags): Promise<void> {
@@ -67,19 +87,31 @@ async function run(flags: SolveFlags): Promise<void> {
   } catch (error) {
     asFlagError(error, FLAGS_BY_FIELD);
   }
+  // Progress on stderr: bars on a terminal, plain lines otherwise, nothing with --json.
+  const progress = createProgress({
+    stream: process.stderr, enabled: !flags.json && flags.progress !== false, starts: options.starts ?? 1,
+    tol: options.tol ?? 1e-8, atol: options.atol ?? 0, maxIter: options.maxIter ?? 100,
+  });
+  options.onIteration = (row, start) => progress.onIteration(row, start);
   let result;
   try {
     result = await solve(problem, options);
   } catch (error) {
     asFlagError(error, FLAGS_BY_FIELD);
+  } finally {
+    progress.stop();
+    if (options.starts !== undefined) await closeDefaultPool();
   }
   if (flags.json) {
     const { x, loss, gradNorm, iterations, converged, stopReason, message, seconds, trace } = result;
-    process.stdout.write(`${JSON.stringify({ x: Array.from(x), loss, gradNorm, iterations, converged, stopReason, message, seconds, trace })}\n`);
+    // With --starts, the top-level fields are the winning start's, and `starts` lists every start.
+    const starts = result.starts?.map(({ seed, loss, gradNorm, iterations, converged, trace }) => ({ seed, loss, gradNorm, iterations, converged, trace }));
+    process.stdout.write(`${JSON.stringify({ x: Array.from(x), loss, gradNorm, iterations, converged, stopReason, message, seconds, trace, ...(starts ? { starts } : {}) })}\n`);
   } else {
     process.stdout.write(
       `${summaryLine(result, options.method ?? 'newton-pcg')}\n` +
         `data: ${flags.data} (${problem.rows} rows, ${problem.cols} columns, ${problem.nnz} non-zeros), model ${problem.model}/${problem.unit}\n\n` +
+        (result.starts ? `${result.starts.length} starts, best ${(result.best ?? 0) + 1}:\n${startsTable(result)}\n\ntrace of start ${(result.best ?? 0) + 1}:\n` : '') +
         `${traceTable(result.trace)}\n`,
     );
   }
@@ -105,7 +137,10 @@ export function register(program: Command): void {
     .option('--seed <s>', 'seeds the start point and the sketches (default 0)')
     .option('--x0 <file>', 'start point: a JSON array of d numbers (default: small seeded random)')
     .option('--xstar <file>', 'a known minimiser: the trace records ‖x_t − x*‖')
-    .option('--json', 'print one JSON object {x, loss, gradNorm, iterations, converged, stopReason, message, seconds, trace}')
+    .option('--starts <k>', 'run k independently seeded starts in parallel (worker threads) and keep the best by final loss')
+    .option('--threads <n>', 'native threads for the sketch\'s row passes (same result for every n; default 1, with --starts 1 per worker)')
+    .option('--json', 'print one JSON object {x, loss, gradNorm, iterations, converged, stopReason, message, seconds, trace} (with --starts also starts: [{seed, loss, gradNorm, iterations, converged, trace}], top-level fields from the best start)')
+    .option('--no-progress', 'no progress on stderr (shown by default without --json: bars on a terminal, lines otherwise)')
     .addHelpText('after', '\nExamples:\n  softnewton generate --rows 20000 --cols 50 --density 1 --out p.svm --xstar xs.json\n' +
       '  softnewton solve --data p.svm --cols 50 --scale n --xstar xs.json --plot conv.svg --out-x x.npy --out-trace trace.csv\n' +
       '  softnewton solve --data C.mtx --target b.txt --scale n --method approx-newton --sketch leverage --json\n' +
