@@ -4,12 +4,16 @@
  * kLeverageOverhead = 3× cheaper in flops (Σ nnz(row)² against k·d² + nnz·(t+1)). Here both are
  * timed on the same D, and the per-flop overhead of leverage that the constant stands for is measured.
  */
+import { solveSync } from '../src';
 import { native } from '../src/native';
 import { benchAddon, fmt, load, log, median, newSection, now, planted, Section, Settings, table } from './common';
 
 export interface AutoSummary {
   overhead: number[];
+  /** auto's pick was the faster Gram */
   agreements: number;
+  /** auto's pick gave the faster newton-pcg solve */
+  solveAgreements: number;
   cases: number;
 }
 
@@ -30,7 +34,7 @@ export function runAutoRule(settings: Settings): { section: Section; summary: Au
   ];
   const addon = benchAddon();
   const rows: (string | number)[][] = [];
-  const summary: AutoSummary = { overhead: [], agreements: 0, cases: 0 };
+  const summary: AutoSummary = { overhead: [], agreements: 0, solveAgreements: 0, cases: 0 };
   for (const [name, options] of cases) {
     log(`auto: ${name}`);
     const p = planted(name, options);
@@ -57,14 +61,24 @@ export function runAutoRule(settings: Settings): { section: Section; summary: Au
     const faster = leverage < exact ? 'leverage' : 'none';
     summary.cases++;
     if (picked === faster) summary.agreements++;
-    rows.push([name, k, fmt(exactFlops / leverageFlops), exact * 1e3, leverage * 1e3, fmt(exact / leverage), fmt(overhead), picked, faster, picked === faster ? 'yes' : '**no**']);
+    // What the choice means for the default method: newton-pcg to 1e-10 preconditioned either way.
+    const solveTime = (sketch: 'none' | 'leverage') => {
+      const r = solveSync(problem, { method: 'newton-pcg', sketch, tol: 1e-10, seed: 1 });
+      return { seconds: r.seconds, label: `${fmt(r.seconds)} (${r.iterations}/${r.trace.reduce((a, t) => a + t.innerIterations, 0)})` };
+    };
+    const solveNone = solveTime('none'), solveLeverage = solveTime('leverage');
+    const fasterSolve = solveLeverage.seconds < solveNone.seconds ? 'leverage' : 'none';
+    if (picked === fasterSolve) summary.solveAgreements++;
+    rows.push([name, k, fmt(exactFlops / leverageFlops), exact * 1e3, leverage * 1e3, fmt(overhead), picked, faster, solveNone.label, solveLeverage.label, fasterSolve, picked === fasterSolve ? 'yes' : '**no**']);
   }
   section.figures['leverage per-flop overhead (median)'] = median(summary.overhead);
   section.markdown.push(
     'Exact Cᵀ diag(D) C (`none`) against a leverage sketch with k from ε₀ = 0.5, on |D| at x*, median of 3 each. ' +
-      '"flop ratio" is Σ nnz(row)² / (k·d² + nnz·(t+1)); "overhead" is leverage\'s time per estimated flop over the exact product\'s — the quantity kLeverageOverhead = 3 stands for.\n\n' +
-      table(['data', 'k', 'flop ratio exact/leverage', 'exact ms', 'leverage ms', 'exact/leverage time', 'overhead', 'auto picks', 'faster', 'agree'], rows) +
-      `\n\nMedian overhead **${fmt(median(summary.overhead))}** (range ${fmt(Math.min(...summary.overhead))} … ${fmt(Math.max(...summary.overhead))}); auto picked the faster one in ${summary.agreements} of ${summary.cases} cases.`,
+      '"flop ratio" is Σ nnz(row)² / (k·d² + nnz·(t+1)); "overhead" is leverage\'s time per estimated flop over the exact product\'s — the quantity kLeverageOverhead = 3 stands for. ' +
+      'Then what the choice costs the default method: newton-pcg to 1e-10 with the exact product as preconditioner and with the leverage sketch (seconds, outer iterations / CG steps).\n\n' +
+      table(['data', 'k', 'flop ratio exact/leverage', 'exact Gram ms', 'leverage sketch ms', 'overhead', 'auto picks', 'faster Gram', 'newton-pcg exact s', 'newton-pcg leverage s', 'faster solve', 'auto right'], rows) +
+      `\n\nMedian overhead **${fmt(median(summary.overhead))}** (range ${fmt(Math.min(...summary.overhead))} … ${fmt(Math.max(...summary.overhead))}); ` +
+      `auto picked the faster Gram in ${summary.agreements} of ${summary.cases} cases and the faster newton-pcg solve in ${summary.solveAgreements} of ${summary.cases}.`,
   );
   section.markdown.push(`Load at end: ${load()}.`);
   return { section, summary };

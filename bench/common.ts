@@ -6,6 +6,7 @@
 import * as os from 'node:os';
 import { generatePlanted, PlantedOptions, Problem, solveSync, SolveOptions, SolveResult } from '../src';
 import { native } from '../src/native';
+import type { PlotSpec } from './plots';
 
 export interface Settings {
   full: boolean;
@@ -19,8 +20,8 @@ export interface Settings {
 export interface Section {
   title: string;
   markdown: string[];
-  /** file name → SVG text */
-  plots: Record<string, string>;
+  /** file name → the chart, rendered to SVG by run.ts */
+  plots: Record<string, PlotSpec>;
   /** Headline numbers (also in results.json). */
   figures: Record<string, number | string | boolean | null>;
   seconds: number;

@@ -6,7 +6,7 @@
 import { solveSync } from '../src';
 import { fitExponent, fmt, iterationTime, load, log, newSection, planted, Section, Settings, table } from './common';
 import { timeBlas } from './floor';
-import { linePlot } from './svg';
+import { linePlot } from './plots';
 
 export interface CostSummary {
   nnzExponent: Record<string, number>;

@@ -6,7 +6,7 @@
 import { SolveResult, solveSync } from '../src';
 import { native } from '../src/native';
 import { fmt, load, log, median, newSection, planted, Section, Settings, table } from './common';
-import { linePlot } from './svg';
+import { linePlot } from './plots';
 
 export const EPSILONS = [1e-2, 1e-4, 1e-6, 1e-8, 1e-10, 1e-12];
 

@@ -22,7 +22,7 @@ function measure(name: string, fn: () => void, maxTime: number): { mean: number;
 export function runKernels(settings: Settings): Section {
   const section = newSection('2. Kernels (benchmark.js)');
   section.markdown.push(`Load at start: ${load()}.`);
-  const maxTime = settings.full ? 2 : 0.4;
+  const maxTime = settings.full ? 2 : 0.3;
   const addon = benchAddon();
   const sizes: [string, Parameters<typeof planted>[1]][] = settings.full
     ? [

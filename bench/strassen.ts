@@ -5,24 +5,24 @@
  */
 import { blasThreads, fmt, load, log, newSection, Section, Settings, table } from './common';
 import { timeBlas } from './floor';
-import { linePlot } from './svg';
+import { linePlot } from './plots';
 
 export interface StrassenSummary {
-  /** The smallest measured d where Strassen (best cutoff) beat dgemm, or null. */
-  crossover: number | null;
-  best: { d: number; ratio: number }[];
+  /** Per BLAS thread count: the smallest measured d from which Strassen (best cutoff) beat dgemm at every larger d measured, or null. */
+  crossover: Record<number, number | null>;
+  best: { threads: number; d: number; ratio: number }[];
 }
 
 export function runStrassen(settings: Settings): { section: Section; summary: StrassenSummary } {
   const section = newSection('7. Large d: Strassen–Winograd over dgemm');
   section.markdown.push(`Load at start: ${load()}.`);
   const defaultThreads = blasThreads();
-  const sizes = settings.full ? [1024, 2048, 3072, 4096, 6144] : [1024, 2048, 3072];
+  const sizes = settings.full ? [1024, 2048, 3072, 4096, 6144] : [1024, 2048];
   const reps = settings.full ? 3 : 3;
   const rows: (string | number)[][] = [];
-  const summary: StrassenSummary = { crossover: null, best: [] };
+  const summary: StrassenSummary = { crossover: {}, best: [] };
   const series: Record<string, [number, number][]> = {};
-  for (const threads of settings.full ? [1, defaultThreads] : [defaultThreads]) {
+  for (const threads of [1, defaultThreads].filter((t, i, a) => a.indexOf(t) === i)) {
     blasThreads(threads);
     for (const d of sizes) {
       log(`strassen: d=${d}, ${threads} thread(s)`);
@@ -35,24 +35,21 @@ export function runStrassen(settings: Settings): { section: Section; summary: St
         rows.push([d, threads, levels, gemm * 1e3, s.seconds * 1e3, fmt(gemm / s.seconds), fmt(s.relativeError), fmt((2 * d ** 3) / gemm / 1e9)]);
         (series[`${levels} level${levels > 1 ? 's' : ''}, ${threads} thread${threads > 1 ? 's' : ''}`] ??= []).push([d, gemm / s.seconds]);
       }
-      if (threads === defaultThreads) {
-        summary.best.push({ d, ratio: gemm / best });
-        if (summary.crossover === null && best < gemm) summary.crossover = d;
-      }
+      summary.best.push({ threads, d, ratio: gemm / best });
     }
+    // A crossover counts only if it holds at every larger size measured too.
+    const mine = summary.best.filter((b) => b.threads === threads);
+    const first = mine.findIndex((b, i) => mine.slice(i).every((c) => c.ratio > 1));
+    summary.crossover[threads] = first >= 0 ? mine[first].d : null;
   }
   blasThreads(defaultThreads);
-  // A crossover counts only if it holds at every larger size measured too.
-  const firstLasting = summary.best.findIndex((b, i) => summary.best.slice(i).every((c) => c.ratio > 1));
-  summary.crossover = firstLasting >= 0 ? summary.best[firstLasting].d : null;
-  section.figures['strassen crossover d'] = summary.crossover;
+  for (const [threads, d] of Object.entries(summary.crossover)) section.figures[`strassen crossover d, ${threads} BLAS threads`] = d;
   section.markdown.push(
     'C = A B, d × d, random entries; dgemm is OpenBLAS; Strassen–Winograd does 1 or 2 levels (7 half-size dgemm products and 15 additions per level) then dgemm. ' +
       `Median of ${reps} runs after a warm-up. "rel. error" is max|C_S − C_dgemm| / max|C|.\n\n` +
       table(['d', 'BLAS threads', 'levels', 'dgemm ms', 'Strassen ms', 'dgemm / Strassen', 'rel. error', 'dgemm GFLOP/s'], rows) +
-      `\n\nCrossover (Strassen faster at this d and every larger d measured, ${defaultThreads} BLAS threads): ` +
-      (summary.crossover === null ? '**none within the sizes measured** — the layer stays out of the solver.' : `**d = ${summary.crossover}**.`) +
-      ' Where the solver\'s d × d work lives (the k × d SYRK of the sketch, the Cholesky), d ≥ 2000 also means k = O(d log d) ≥ 10⁵ sketch rows.',
+      '\n\nCrossover (Strassen faster at this d and at every larger d measured): ' +
+      Object.entries(summary.crossover).map(([t, d]) => `${t} BLAS thread${t === '1' ? '' : 's'}: ${d === null ? '**none** within the sizes measured' : `**d = ${d}**`}`).join('; ') + '.',
   );
   section.plots['strassen.svg'] = linePlot({
     title: 'dgemm time / Strassen–Winograd time (> 1: Strassen faster)',
