@@ -47,7 +47,7 @@ export async function runScipy(settings: Settings): Promise<{ section: Section; 
         ['dense rows n=2e4 d=100 (nnz 2e6)', { rows: 20_000, cols: 100, density: 1, seed: 52, conditioning: 100 }],
       ];
   const repeats = settings.full ? 3 : 3;
-  const timeout = settings.full ? 600 : 60;
+  const timeout = settings.full ? 300 : 60;
   const summary: ScipySummary = { rows: [], speedup: [], pcg: [] };
   const notes: string[] = [];
   let versions = '';

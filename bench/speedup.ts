@@ -4,10 +4,13 @@
  * passes on 1 and 2 threads; the result is bit-identical either way).
  *
  * Multi-start runs through the public async `solve` (each solve on a libuv thread) with OpenBLAS
- * at 1 thread, two starts at a time: the piscina pool of src/pool/ had not landed in git when this
- * section was written, and `solve` is what a user without it would run.
+ * at 1 thread, two starts at a time — what a user without a pool would run; when the piscina pool
+ * and its own benchmark (bench/parallel.ts) are in the checkout, their figures are added from a run
+ * of that script in this same run.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { solve, solveSync, SolveOptions } from '../src';
 import { benchAddon, blasThreads, fmt, load, log, median, newSection, now, planted, Section, Settings, table } from './common';
 
@@ -16,6 +19,16 @@ export interface SpeedupSummary {
   /** What the machine offered meanwhile: 2 CPU-bound processes, one after the other over side by side. */
   available: number;
   sketch: { label: string; speedup: number }[];
+}
+
+/** Whether a file of the source tree is committed (a work-in-progress file of a concurrent change is not measured); true outside a git checkout. */
+function landed(file: string): boolean {
+  try {
+    execFileSync('git', ['ls-files', '--error-unmatch', file], { cwd: path.join(__dirname, '..', '..'), stdio: 'ignore' });
+    return true;
+  } catch (error) {
+    return (error as { status?: number }).status === undefined || !fs.existsSync(path.join(__dirname, '..', '..', '.git'));
+  }
 }
 
 /** Runs a fixed CPU-bound loop in `count` child processes at once; resolves to the wall seconds. */
@@ -108,6 +121,20 @@ export async function runSpeedup(settings: Settings): Promise<{ section: Section
     `**Parallel sketching** (\`threads\` option: row passes on 1 or 2 threads; OpenBLAS at its default ${defaultThreads} threads for the d × d part either way); median of ${settings.full ? 7 : 5}.\n\n` +
       table(['data', 'sketch', 'k', '1 thread ms', '2 threads ms', 'speed-up'], rows),
   );
+  // The pool's own benchmark (bench/parallel.ts, issue 4), when it is part of this checkout: its
+  // multi-start through the piscina pool and its sketch-threads figures, run here in the same run.
+  const poolBench = path.join(__dirname, 'parallel.js');
+  if (fs.existsSync(poolBench) && fs.existsSync(path.join(__dirname, '..', 'src', 'pool', 'pool.js')) && landed('bench/parallel.ts') && landed('src/pool/pool.ts')) {
+    log('speedup: the pool\'s bench/parallel.ts');
+    try {
+      const out = execFileSync(process.execPath, [poolBench, ...(settings.full ? [] : ['--quick'])], { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'pipe'], timeout: 15 * 60 * 1000 });
+      section.markdown.push('**The pool\'s measurements** (`node dist/bench/parallel.js' + (settings.full ? '' : ' --quick') + '`, the piscina pool of src/pool/, run now):\n\n' + out.trim());
+    } catch (error) {
+      section.markdown.push(`The pool's bench/parallel.ts failed in this run: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    }
+  } else {
+    section.markdown.push('The piscina pool (src/pool/) and its bench/parallel.ts had not landed in this checkout when this run was made: the multi-start above uses concurrent `solve()` calls.');
+  }
   section.markdown.push(`Load at end: ${load()}.`);
   return { section, summary };
 }

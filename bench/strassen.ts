@@ -17,7 +17,7 @@ export function runStrassen(settings: Settings): { section: Section; summary: St
   const section = newSection('7. Large d: Strassen–Winograd over dgemm');
   section.markdown.push(`Load at start: ${load()}.`);
   const defaultThreads = blasThreads();
-  const sizes = settings.full ? [1024, 2048, 3072, 4096, 6144] : [1024, 2048];
+  const sizes = settings.full ? [1024, 2048, 3072, 4096] : [1024, 2048];
   const reps = settings.full ? 3 : 3;
   const rows: (string | number)[][] = [];
   const summary: StrassenSummary = { crossover: {}, best: [] };
