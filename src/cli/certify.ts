@@ -109,7 +109,7 @@ export function formatCertificate(c: Certificate, context: { data: string; probl
   out(`  norms          ‖x‖ = ${fix(a.normX)}, ‖C‖₂ = ${fix(a.normC)}, ‖b‖ = ${fix(a.normB)}; R = max(‖C‖₂, ‖x‖) = ${fix(a.R)}`);
   out(`  C              σ_min(C) = ${sci(a.sigmaMinC)}: ${a.fullColumnRank ? 'full column rank' : 'NOT of full column rank (∇²L can be positive definite only through the ridge)'}` +
     (a.ridge > 0 ? `; ridge λ = ${fix(a.ridge)}` : ''));
-  out(`  weights        w from ${fix(a.w.min)} to ${fix(a.w.max)}; D = δ + w² ≥ 0 needs w ≥ ${fix(a.weightForNonnegativeD)} (min δ = ${sci(a.minDelta)}): ` +
+  out(`  weights        ${a.w.min === a.w.max ? `w = ${fix(a.w.min)}` : `w from ${fix(a.w.min)} to ${fix(a.w.max)}`}; D = δ + w² ≥ 0 needs w ≥ ${fix(a.weightForNonnegativeD)} (min δ = ${sci(a.minDelta)}): ` +
     (a.negativeRows === 0 ? 'holds' : `fails on ${a.negativeRows} row(s)`));
   out(`                 λ_min(∇²ℓ) = ${sci(a.minCurvature)}: w ≥ ${fix(a.weightForPsdCurvature)} makes ∇²ℓ + w²I ⪰ 0 (and ∇²L positive definite with C of full column rank)`);
   if (a.goodStart) {
