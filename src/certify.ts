@@ -146,7 +146,8 @@ export interface Certificate {
     linearised: number | null;
     /**
      * `consistent`: observed ≤ 1.1·max(bound, linearised); `slower`: above it; `noPrediction`: observed but
-     * nothing predicted (∇²L not positive definite at the solution, or εκ ≥ 1 with an indefinite H̃);
+     * no linear rate predicted (∇²L not positive definite at the solution, εκ ≥ 1 with an indefinite H̃,
+     * or an exact sketch, whose iteration is exact Newton and converges quadratically);
      * `unmeasured`: no observed rate (no solve, or no full-step iterations above the rounding floor).
      */
     verdict: 'consistent' | 'slower' | 'noPrediction' | 'unmeasured';
@@ -539,10 +540,13 @@ export async function certify(problem: Problem, options: CertifyOptions = {}): P
   }
   const predicted = [bound, linearised].filter((v): v is number => v !== null);
   let verdict: Certificate['rate']['verdict'];
+  const exactSketch = atSolution.kind === 'none';
   if (observed === null) verdict = 'unmeasured';
-  else if (predicted.length === 0) verdict = 'noPrediction';
+  else if (predicted.length === 0 || exactSketch) verdict = 'noPrediction';
   else verdict = observed <= 1.1 * Math.max(...predicted) ? 'consistent' : 'slower';
-  if (verdict === 'noPrediction') {
+  if (verdict === 'noPrediction' && exactSketch) {
+    rateNote = 'the sketch is exact (none), so the iteration is exact Newton: its convergence is quadratic, not linear (see the exact Newton line)';
+  } else if (verdict === 'noPrediction') {
     rateNote = kappa === null
       ? '∇²L is not positive definite at the solution: κ and the predicted rate are undefined'
       : rateEpsilon === null

@@ -268,3 +268,13 @@ test('softnewton certify: the report, --json, --plot, and exit 0 (PD) or 1 (not 
   assert.equal(badCompare.status, EXIT.userError);
   assert.match(badCompare.stderr, /^softnewton: --compare: expected one of auto, none, leverage, countsketch, osnap, uniform, received "fast"\n$/);
 });
+
+test('with an exact sketch the iteration is exact Newton: no linear rate is predicted, and the note says why', async () => {
+  const { problem } = plantedProblem({ rows: 400, cols: 5, density: 1, seed: 12 });
+  const c = await certify(problem, { sketch: 'none', samples: 2, sketchDraws: 1 });
+  assert.equal(c.sketch.kind, 'none');
+  assert.ok(c.sketch.epsilon! < 1e-12, `ε = ${c.sketch.epsilon}`);
+  assert.equal(c.rate.verdict, 'noPrediction');
+  assert.match(c.rate.note, /exact Newton: its convergence is quadratic/);
+  assert.equal(c.runs.map((r) => r.label).join(','), 'newton,none');
+});
