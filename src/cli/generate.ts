@@ -71,5 +71,7 @@ export function register(program: Command): void {
     .option('--seed <s>', 'random seed, an integer ≥ 0 (default 0)')
     .requiredOption('--out <file>', 'the LIBSVM file to write (gzip-compressed if it ends in .gz)')
     .requiredOption('--xstar <file>', 'the JSON file to write x* to')
+    .addHelpText('after', '\nExamples:\n  softnewton generate --rows 20000 --cols 50 --density 1 --out p.svm --xstar xs.json\n' +
+      '  softnewton generate --rows 5000 --cols 20 --density 0.1 --unit sigmoid --noise 0.1 --seed 7 --out noisy.svm.gz --xstar xs.json\n')
     .action(generate);
 }
