@@ -482,22 +482,24 @@ export async function certify(problem: Problem, options: CertifyOptions = {}): P
   // 3. The Hessian's Lipschitz constant from seeded pairs near x.
   const radius = o.radius ?? 0.1 * Math.max(1, norm(x));
   const next = random(o.seed + 1);
-  const points: { y: Float64Array; H: Float64Array }[] = [{ y: x, H }];
+  // Pairs (x, y_k) and (y_{k−1}, y_k): only the previous point's Hessian is kept (each is d × d).
+  const ratios: number[] = [];
+  let previous: { y: Float64Array; H: Float64Array } | undefined;
   let skipped = 0;
   for (let k = 0; k < o.samples; k++) {
     const u = direction(d, next);
     const y = x.map((v, j) => v + radius * u[j]);
+    let Hy: Float64Array;
     try {
-      points.push({ y, H: problem.hessian(y) });
+      Hy = problem.hessian(y);
     } catch (error) {
       if (!(error instanceof NumericalError)) throw error;
       skipped++;
+      continue;
     }
-  }
-  const ratios: number[] = [];
-  for (let k = 1; k < points.length; k++) {
-    ratios.push(spectralDistance(points[k].H, H, d) / distance(points[k].y, x));
-    if (k + 1 < points.length) ratios.push(spectralDistance(points[k + 1].H, points[k].H, d) / distance(points[k + 1].y, points[k].y));
+    ratios.push(spectralDistance(Hy, H, d) / distance(y, x));
+    if (previous) ratios.push(spectralDistance(Hy, previous.H, d) / distance(y, previous.y));
+    previous = { y, H: Hy };
   }
   const lipschitzEstimate = ratios.length ? Math.max(...ratios) : null;
 
