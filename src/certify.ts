@@ -507,9 +507,16 @@ export async function certify(problem: Problem, options: CertifyOptions = {}): P
   const pieces = problem.pieces(x);
   const sketchOptions = { sketch: o.sketch, rows: sketchRows, seed: o.seed, draws: o.draws };
   const atPoint = measureSketch(problem, x, spectrum, pieces.D, sketchOptions);
-  const atSolution = solution && o.x
-    ? measureSketch(problem, solution.x, hessianSpectrum(problem, solution.x), problem.pieces(solution.x).D, sketchOptions)
-    : atPoint;
+  let atSolution = atPoint;
+  if (solution && o.x) {
+    try {
+      atSolution = measureSketch(problem, solution.x, hessianSpectrum(problem, solution.x), problem.pieces(solution.x).D, sketchOptions);
+    } catch (error) {
+      // A solve that ended where the model overflows (stopReason overflow) has no rate to predict.
+      if (!(error instanceof NumericalError)) throw error;
+      atSolution = { ...atPoint, epsilons: [], contractions: [], kappa: null, note: `not measurable at the solve's last point: ${error.message}` };
+    }
+  }
   const epsilon = atPoint.epsilons.length ? Math.max(...atPoint.epsilons) : null;
   const epsilonMean = atPoint.epsilons.length ? mean(atPoint.epsilons) : null;
 
