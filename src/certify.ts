@@ -145,8 +145,8 @@ export interface Certificate {
     /** Mean over the draws of max|1 − 1/μ|, μ the eigenvalues of ∇²L⁻¹H̃ at x: the linearised contraction. */
     linearised: number | null;
     /**
-     * `consistent`: observed ≤ 1.1·max(bound, linearised); `slower`: above it; `noPrediction`: observed but
-     * no linear rate predicted (∇²L not positive definite at the solution, εκ ≥ 1 with an indefinite H̃,
+     * `consistent`: observed ≤ 1.1·max(bound, linearised) over those below 1; `slower`: above it; `noPrediction`:
+     * observed but no contraction predicted (∇²L not positive definite at the solution, εκ ≥ 1 and drawn sketches that do not contract,
      * or an exact sketch, whose iteration is exact Newton and converges quadratically);
      * `unmeasured`: no observed rate (no solve, or no full-step iterations above the rounding floor).
      */
@@ -547,7 +547,8 @@ export async function certify(problem: Problem, options: CertifyOptions = {}): P
   } else {
     rateNote = 'no solve was run';
   }
-  const predicted = [bound, linearised].filter((v): v is number => v !== null);
+  // Only a contraction (< 1) is a prediction of convergence; a factor ≥ 1 promises nothing.
+  const predicted = [bound, linearised].filter((v): v is number => v !== null && v < 1);
   let verdict: Certificate['rate']['verdict'];
   const exactSketch = atSolution.kind === 'none';
   if (observed === null) verdict = 'unmeasured';
@@ -560,7 +561,7 @@ export async function certify(problem: Problem, options: CertifyOptions = {}): P
       ? '∇²L is not positive definite at the solution: κ and the predicted rate are undefined'
       : rateEpsilon === null
         ? `the sketch's error could not be measured at the solution (${atSolution.note})`
-        : `εκ = ${(rateEpsilon * kappa).toPrecision(3)} ≥ 1 and ${contractionsFinite ? 'no' : 'an indefinite'} sketched Hessian: the theory predicts no contraction (more sketch rows would)`;
+        : `εκ = ${(rateEpsilon * kappa).toPrecision(3)}${rateEpsilon * kappa >= 1 ? ' ≥ 1' : ''} and the drawn sketches ${contractionsFinite ? `contract by ${linearised === null ? '-' : linearised.toPrecision(3)} ≥ 1` : 'include an indefinite H̃'}: the theory promises no contraction (more sketch rows would)`;
   }
   let quadraticObserved: number | null = null;
   const exactRun = runs.find((r) => r.label === 'newton');

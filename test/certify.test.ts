@@ -278,3 +278,16 @@ test('with an exact sketch the iteration is exact Newton: no linear rate is pred
   assert.match(c.rate.note, /exact Newton: its convergence is quadratic/);
   assert.equal(c.runs.map((r) => r.label).join(','), 'newton,none');
 });
+
+test('too few sketch rows on noisy data: no contraction is predicted, and the verdict says so rather than "consistent"', async () => {
+  const planted = generatePlanted({ rows: 2000, cols: 12, density: 0.5, seed: 5, unit: 'sigmoid', noise: 0.5 });
+  const problem = new Problem(planted.C, planted.b, planted.model);
+  const c = await certify(problem, { sketchRows: 60, samples: 2, maxIter: 40 });
+  assert.ok(c.rate.epsilonKappa! >= 1, `εκ = ${c.rate.epsilonKappa}`);
+  assert.equal(c.rate.bound, null);
+  assert.equal(c.rate.verdict, 'noPrediction');
+  assert.match(c.rate.note, /the theory promises no contraction \(more sketch rows would\)/);
+  // With the default rows (from ε₀ = 0.5) the same data gets a prediction, and meets it.
+  const enough = await certify(problem, { samples: 2 });
+  assert.equal(enough.rate.verdict, 'consistent', enough.rate.note);
+});
