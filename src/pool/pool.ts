@@ -22,14 +22,14 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
-import Piscina from 'piscina';
+import type Piscina from 'piscina';
 import { AbortError, fromNative, InputError, SoftnewtonError } from '../errors';
 import { native } from '../native';
 import type { Problem } from '../problem';
 import type { NativeSolveOptions, SolveOptions, SolveResult, TraceRow } from '../solve';
 import { requireInteger } from '../validate';
 import { sharedProblem } from './shared';
-import { CANCEL, SolveReply, SolveTask, STARTED, WorkerConfig } from './worker';
+import { CANCEL, SolveReply, SolveTask, STARTED } from './task';
 
 export interface PoolOptions {
   /** Worker threads (default: the number of cores). */
@@ -145,14 +145,15 @@ export class SolverPool {
     native(); // load the addon here first: a missing build is reported in the caller's thread
     openPools.add(this);
     applyBlasThreads();
-    const workerData: WorkerConfig = { blasThreads: this.blasThreadsPerWorker };
+    // Required here, not at the top: loading piscina costs ~50 ms that solves without a pool (and
+    // every CLI start) need not pay.
+    const { Piscina } = require('piscina') as typeof import('piscina');
     this.piscina = new Piscina({
       filename: WORKER_FILE,
       minThreads: this.workers,
       maxThreads: this.workers,
       maxQueue,
       concurrentTasksPerWorker: 1,
-      workerData,
     });
     // A worker that dies between tasks is reported here; piscina replaces it. Nothing to do.
     this.piscina.on('error', () => undefined);

@@ -10,50 +10,17 @@
  * - Trace rows go out on `port` as the native loop records them (a MessagePort delivers them to
  *   the main thread while this thread is still busy), followed by `{ done: true }`.
  * - The result's x is transferred, not copied (Piscina.move).
+ * - OpenBLAS's thread count is not set here: it is process-wide, so one worker setting it would
+ *   set it for every worker of every pool; pool.ts sets it from the main thread instead.
  */
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import { isMainThread, MessagePort, threadId, workerData } from 'node:worker_threads';
-import { native, NativeProblem, NativeProblemSpec } from '../native';
-import type { NativeSolveOptions, SolveResult } from '../solve';
-
-/** control[CANCEL] ≠ 0: stop (read by the native loop). control[STARTED] = 1: this worker took the task. */
-export const CANCEL = 0;
-export const STARTED = 1;
-
-export interface SolveTask {
-  problem: { id: number; spec: NativeProblemSpec };
-  options: NativeSolveOptions;
-  /** Int32Array over a SharedArrayBuffer, 2 entries: [CANCEL, STARTED]. */
-  control: Int32Array;
-  /** Where trace rows go, when the caller wants them. */
-  port?: MessagePort;
-}
-
-export interface SolveReply {
-  /** null when the task was cancelled before it started. */
-  result: SolveResult | null;
-  /** True when this task validated the problem (a cache miss in this worker). */
-  built: boolean;
-  threadId: number;
-}
-
-export interface WorkerConfig {
-  blasThreads: number;
-}
+import { threadId } from 'node:worker_threads';
+import { native, NativeProblem } from '../native';
+import type { SolveResult } from '../solve';
+import { CANCEL, SolveReply, SolveTask, STARTED } from './task';
 
 export const MAX_CACHED_PROBLEMS = 8;
 const problems = new Map<number, NativeProblem>();
-let configured = false;
-
-function configure(): void {
-  if (configured) return;
-  configured = true;
-  // OpenBLAS's thread count is process-wide (TOOLCHAIN.md): the pool set it already; setting it
-  // again here keeps the rule when this worker is the first to load the library.
-  const config = workerData as WorkerConfig | undefined;
-  if (!isMainThread && config?.blasThreads) native().blasThreads(config.blasThreads);
-}
-
 function problemFor(task: SolveTask): { problem: NativeProblem; built: boolean } {
   const { id, spec } = task.problem;
   const cached = problems.get(id);
@@ -75,7 +42,6 @@ export default function solveTask(task: SolveTask): unknown {
   try {
     // Aborted while queued: nothing to do (the caller has rejected already).
     if (Atomics.load(control, CANCEL) !== 0) return { result: null, built: false, threadId } satisfies SolveReply;
-    configure();
     const { problem, built } = problemFor(task);
     const onIteration = port ? (row: unknown) => port.postMessage(row) : undefined;
     const result = native().solveSync(problem, task.options, onIteration, control) as SolveResult;
