@@ -418,6 +418,11 @@ TEST(damping_gives_up_on_a_matrix_no_damping_fixes_and_never_hangs) {
   CHECK(!detail::factorWithDamping(2, {1e301, 1.7e308, 1.7e308, 1e301}, factor, &mu));
   mu = 0;
   CHECK(!detail::factorWithDamping(2, {std::nan(""), 0, 0, 1}, factor, &mu));
+  // A subnormal diagonal: 1e-8 · max|diag| underflows to 0 (the old loop retried μ = 0 forever).
+  mu = 0;
+  CHECK(!detail::factorWithDamping(2, {1e-320, 1e-300, 1e-300, -1e-320}, factor, &mu));
+  mu = 0;
+  CHECK(detail::factorWithDamping(2, {1e-320, 0, 0, 2e-320}, factor, &mu));
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
 }
 

@@ -5,6 +5,7 @@
 // When the Cholesky of H̃ fails, μI is added and raised until it succeeds (Levenberg–Marquardt).
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "core/linalg.h"
 #include "core/random.h"
@@ -28,14 +29,17 @@ bool factorWithDamping(int64_t d, const std::vector<double>& h, std::vector<doub
   const double limit = 1e8 * scale;
   double trial = *mu / 10.0;
   if (trial < 1e-12 * scale) trial = 0.0;
-  while (trial <= limit && std::isfinite(trial)) {
+  // At most 0, then 1e-8·scale … 1e8·scale: 18 tries. The cap also ends the loop where 1e-8·scale
+  // underflows to 0 (a subnormal diagonal: found by property tests, it looped forever on trial = 0);
+  // the first non-zero trial is then the smallest normal double.
+  for (int tries = 0; tries < 40 && trial <= limit && std::isfinite(trial); ++tries) {
     factor = h;
     addDiagonal(d, trial, factor.data());
     if (cholesky(d, factor.data())) {
       *mu = trial;
       return true;
     }
-    trial = trial == 0.0 ? 1e-8 * scale : trial * 10.0;
+    trial = trial == 0.0 ? std::max(1e-8 * scale, std::numeric_limits<double>::min()) : trial * 10.0;
   }
   return false;
 }
