@@ -390,6 +390,24 @@ test('processes using a pool, or the default pool, exit cleanly without waiting'
   }
 });
 
+test('a full queue rejects the extra solve with a WorkerError that says so', async () => {
+  const tight = new SolverPool({ workers: 1, maxQueue: 1 });
+  try {
+    const stop = new AbortController();
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => { started = resolve; });
+    const first = tight.solve(small.problem, { method: 'gd', tol: 0, maxIter: 1_000_000, signal: stop.signal, onIteration: () => started() });
+    await running;
+    const second = tight.solve(small.problem, { tol: 1e-9 });
+    await assert.rejects(tight.solve(small.problem, { tol: 1e-9 }), (e: Error) => e instanceof WorkerError && /queue is full \(maxQueue 1/.test(e.message));
+    stop.abort();
+    await assert.rejects(first, AbortError);
+    assert.equal((await second).converged, true);
+  } finally {
+    await tight.destroy();
+  }
+});
+
 test('bad pool and multi-start options are InputErrors naming the field', async () => {
   const cases: [() => unknown, string][] = [
     [() => new SolverPool({ workers: 0 }), 'workers'],

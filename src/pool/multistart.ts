@@ -13,6 +13,7 @@
  *   (so ‖r‖ ≈ 0.1·max(1, ‖x0‖)), drawn from its seed (startPoint below); the point is reported.
  * Any start can be re-run alone: solve(problem, { seed: start.seed, x0: start.x0 ?? undefined }).
  */
+import { setMaxListeners } from 'node:events';
 import { AbortError } from '../errors';
 import type { Problem } from '../problem';
 import type { NativeSolveOptions, SolveResult, TraceRow } from '../solve';
@@ -92,6 +93,7 @@ export async function solveStarts(
   const seeds = startSeeds(options.seed, count);
   const points = seeds.map((s, i) => (options.x0 === undefined ? null : i === 0 ? options.x0 : startPoint(options.x0, s)));
   const siblings = new AbortController();
+  setMaxListeners(count + 1, siblings.signal); // one listener per start is expected, not a leak
   const onAbort = () => siblings.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {

@@ -117,6 +117,7 @@ export class SolverPool {
   readonly workers: number;
   readonly blasThreadsPerWorker: number;
   readonly cores: number;
+  readonly maxQueue: number;
   private readonly piscina: Piscina;
   private readonly flights = new Set<Flight>();
   private state: 'open' | 'closing' | 'closed' = 'open';
@@ -142,6 +143,7 @@ export class SolverPool {
       );
     }
     const maxQueue = options.maxQueue === undefined ? Infinity : requireInteger('maxQueue', options.maxQueue, 0);
+    this.maxQueue = maxQueue;
     native(); // load the addon here first: a missing build is reported in the caller's thread
     openPools.add(this);
     applyBlasThreads();
@@ -264,7 +266,7 @@ export class SolverPool {
         (error: unknown) => {
           channel?.port1.close();
           if (flight.stopped) settle(flight.stopError);
-          else settle(workerFailure(error));
+          else settle(workerFailure(error, this.maxQueue));
         },
       ).finally(() => {
         this.finished++;
@@ -302,14 +304,17 @@ export class SolverPool {
 }
 
 /** The error a caller sees when a worker failed: an InputError for bad input, else a WorkerError. */
-function workerFailure(error: unknown): unknown {
+function workerFailure(error: unknown, maxQueue: number): unknown {
   if (error instanceof SoftnewtonError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (/^(Task queue is at limit|No task queue available)/.test(message)) {
+    return new WorkerError(`the pool's queue is full (maxQueue ${maxQueue}, every worker busy): try again when a solve finishes`, { cause: error });
+  }
   try {
     fromNative(error); // "field: message" TypeErrors and RangeErrors from the addon → InputError, NumericalError
   } catch (mapped) {
     if (mapped instanceof SoftnewtonError) return mapped;
   }
-  const message = error instanceof Error ? error.message : String(error);
   if (/worker exited|Terminating worker thread|terminated/i.test(message)) {
     return new WorkerError(`the pool worker running this solve stopped (${message}); the pool replaces it, other solves go on`, { cause: error });
   }
