@@ -98,9 +98,14 @@ export function isBlank(c: number): boolean {
 
 /** Quotes text[start, end) for an error message (at most 60 characters), decoding latin1 bytes back to UTF-8. */
 export function quoteText(text: string, start: number, end: number, bytesAsLatin1 = true): string {
-  let snippet = text.slice(start, Math.min(end, start + 60));
+  // 60 characters as written, whether the text is characters or bytes: a character is up to 4 bytes,
+  // so 240 bytes hold at least 60 whole ones. (Cutting at 60 bytes made the file reader's message
+  // differ from the string parser's for the same non-ASCII text, and could split a character.)
+  const limit = bytesAsLatin1 ? 240 : 60;
+  let snippet = text.slice(start, Math.min(end, start + limit));
   if (bytesAsLatin1) snippet = Buffer.from(snippet, 'latin1').toString('utf8');
-  return JSON.stringify(end - start > 60 ? `${snippet}…` : snippet);
+  const cut = end - start > limit || snippet.length > 60;
+  return JSON.stringify(cut ? `${snippet.slice(0, 60)}…` : snippet);
 }
 
 /** Receives whole lines, without their line feed; `lineNumber` is 1-based. */
