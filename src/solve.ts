@@ -223,7 +223,8 @@ function solveInPool(problem: Problem, options: SolveOptions, resolved: NativeSo
 
 export function solveSync(problem: Problem, options: Omit<SolveOptions, 'onIteration' | 'signal' | 'starts' | 'pool'> = {}): SolveResult {
   for (const field of ['starts', 'pool'] as const) {
-    if ((options as SolveOptions)[field] !== undefined) throw new InputError(field, `solveSync runs one start on the calling thread and takes no ${field}; use solve()`);
+    // `?.`: a null or non-object `options` must reach resolveSolveOptions' InputError, not a TypeError here.
+    if ((options as SolveOptions | null)?.[field] !== undefined) throw new InputError(field, `solveSync runs one start on the calling thread and takes no ${field}; use solve()`);
   }
   const resolved = resolveSolveOptions(problem, options);
   try {
