@@ -18,8 +18,17 @@ Napi::Function ProblemHandle::Init(Napi::Env env) {
                       InstanceMethod("predict", &ProblemHandle::Predict)});
 }
 
+// The arrays are held by the NativeProblem object itself (a frozen, non-enumerable `arrays`
+// property), not by strong Node-API references: the garbage collector then frees them together
+// with the object. Strong references were released only by the object's finalizer, which Node runs
+// later from the event loop, so a synchronous loop building Problems kept every one's arrays alive
+// until it yielded (≈ 26 KB per 300 × 8 problem, without bound). The weak references below only
+// serve the detach check.
 void ProblemHandle::keep(Napi::TypedArray array) {
-  kept_.push_back({Napi::Reference<Napi::TypedArray>::New(array, 1), array.ByteLength()});
+  Napi::Object self = Value();
+  if (kept_.empty()) self.DefineProperty(Napi::PropertyDescriptor::Value("arrays", Napi::Array::New(Env()), napi_default));
+  self.Get("arrays").As<Napi::Array>().Set(static_cast<uint32_t>(kept_.size()), array);
+  kept_.push_back({Napi::Reference<Napi::TypedArray>::New(array, 0), array.ByteLength()});
 }
 
 // new NativeProblem({rows, cols, data | indptr+indices+values, target, model, unit, scale, bias,
@@ -65,11 +74,12 @@ ProblemHandle::ProblemHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
   keep(target);
   spec.target = target.Data();
   objective_ = std::make_unique<Objective>(c, spec);
+  Value().Get("arrays").As<Napi::Object>().Freeze();  // nobody may drop an array the view points into
 }
 
 const Objective& ProblemHandle::objective(Napi::Env env) {
   for (const auto& k : kept_)
-    if (k.ref.Value().ByteLength() != k.byteLength)
+    if (k.ref.Value().IsEmpty() || k.ref.Value().ByteLength() != k.byteLength)
       fail(env, "problem: one of its arrays was detached or transferred; build a new Problem");
   return *objective_;
 }

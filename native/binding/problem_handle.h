@@ -31,7 +31,7 @@ class ProblemHandle : public Napi::ObjectWrap<ProblemHandle> {
   void keep(Napi::TypedArray array);
 
   struct Kept {
-    Napi::Reference<Napi::TypedArray> ref;
+    Napi::Reference<Napi::TypedArray> ref;  // weak: the object's `arrays` property holds the array
     size_t byteLength;
   };
   std::vector<Kept> kept_;
