@@ -10,6 +10,8 @@ export type { PlantedOptions, PlantedProblem } from './planted';
 export { SoftnewtonError, InputError, DataFormatError, NumericalError, AbortError } from './errors';
 export { solve, solveSync, METHODS, SKETCHES } from './solve';
 export type { SolveOptions, SolveResult, TraceRow, MethodName, SketchName, StopReason } from './solve';
+export { estimateSolveFootprint, defaultMaxMemoryBytes } from './limits';
+export type { Footprint, FootprintOptions } from './limits';
 export { SolverPool, createPool, closeDefaultPool, WorkerError } from './pool/pool';
 export type { PoolOptions, PoolStats } from './pool/pool';
 export { startSeeds } from './pool/multistart';
