@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     for (const s of scipy.speedup) {
       const big = s.problem.includes('n=1e6');
       targets.push([`≥ 10× faster than the fastest SciPy method to 1e-10${big ? ' (the n = 10⁶ problem)' : ''}`, `${s.problem}: ${s.ours} ${fmt(s.oursSeconds)} s vs ${s.scipy} ${fmt(s.scipySeconds)} s = ${s.ratio.toFixed(1)}×`,
-        (s.ratio >= 10 ? 'met' : `missed by ${(10 / s.ratio).toFixed(1)}×`) + (big ? '' : ' (quick size; the n = 10⁶ problem is in bench:full)')]);
+        (s.ratio >= 10 ? 'met' : `missed by ${(10 / s.ratio).toFixed(1)}×`) + (big ? '' : full ? ' (the dense-row problem; the target is stated for n = 10⁶)' : ' (quick size; the n = 10⁶ problem is in bench:full)')]);
     }
     for (const p of scipy.pcg) {
       const ratio = p.pcgPerIteration / p.approxPerIteration;
@@ -110,7 +110,9 @@ async function main(): Promise<void> {
   }
   if (cost) {
     for (const [sketch, e] of Object.entries(cost.nnzExponent)) {
-      targets.push([`fitted exponent against nnz within 0.9–1.1 (${sketch})`, fmt(e), e >= 0.9 && e <= 1.1 ? 'met' : `missed by ${fmt(e < 0.9 ? 0.9 - e : e - 1.1)}`]);
+      if (sketch.includes('(')) continue;
+      const part = cost.nnzExponent[`${sketch} (sparse part)`];
+      targets.push([`fitted exponent against nnz within 0.9–1.1 (approx-newton, ${sketch})`, `${fmt(e)} (the sparse part alone: ${fmt(part)})`, e >= 0.9 && e <= 1.1 ? 'met' : `missed by ${fmt(e < 0.9 ? 0.9 - e : e - 1.1)} (see section 3)`]);
     }
   }
   if (speedup) targets.push(['multi-start on 2 cores ≥ 1.7× serial throughput', `${speedup.multiStart.toFixed(2)}× (the machine offered ${speedup.available.toFixed(2)}× to two busy processes meanwhile)`, speedup.multiStart >= 1.7 ? 'met' : `missed by ${(1.7 / speedup.multiStart).toFixed(2)}×`]);
