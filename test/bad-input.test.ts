@@ -368,7 +368,10 @@ test('the CLI: every malformed file and every bad solver flag exits 2 with one l
     const name = `cli-${what.replace(/\W+/g, '-')}.svm`;
     file(name, content);
     cases.push([`solve, ${what}`, ['solve', '--data', name, '--cols', '3'], name]);
-    cases.push([`eval, ${what}`, ['eval', '--data', name, '--cols', '3', '--x', 'x3.json'], name]);
+    // eval reads through the same reader: a few cases show it reports them the same way.
+    if (['empty', 'truncated mid-entry', 'binary garbage', 'value NaN', 'index 0'].includes(what)) {
+      cases.push([`eval, ${what}`, ['eval', '--data', name, '--cols', '3', '--x', 'x3.json'], name]);
+    }
   }
   if (mtx) {
     for (const [what, text] of BAD_MTX) {

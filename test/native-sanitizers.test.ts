@@ -1,8 +1,10 @@
 /**
  * The native core under AddressSanitizer and UndefinedBehaviorSanitizer, and a short bounded fuzz
- * run (docs/reliability.md). Both build outside build/ (build-native-test/, build-fuzz/), with
- * Debian's g++ and clang-14 (scripts/ensure.sh installs clang-14 and libclang-rt-14-dev), and
- * incrementally: only the first run after a change of native/ compiles.
+ * run (docs/reliability.md). One build serves both: native/fuzz/Makefile compiles the core once with
+ * Debian's clang-14 (scripts/ensure.sh installs clang-14 and libclang-rt-14-dev) into build-fuzz/
+ * (never build/), and links the fuzz harnesses and the test driver core_test from it, incrementally:
+ * only the first run after a change of native/ compiles. (`make -C native/test run` builds and runs
+ * the same suite with g++ instead.)
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +12,8 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const DRIVER = path.join(ROOT, 'build-native-test', 'core_test');
+const DRIVER = path.join(ROOT, 'build-fuzz', 'core_test');
+const BUILD = ['-s', '-C', 'native/fuzz', '-j2'];
 
 interface Run {
   status: number | null;
@@ -40,7 +43,7 @@ const SANITIZER_ENV = {
 };
 
 test('the sanitizer build is instrumented: a planted heap overflow and a signed overflow are reported', async () => {
-  const build = await run('make', ['-s', '-C', 'native/test', '-j2']);
+  const build = await run('make', BUILD);
   assert.equal(build.status, 0, `building the sanitizer test driver failed:\n${build.stderr}`);
   const asan = await run(DRIVER, ['--selfcheck', 'asan'], SANITIZER_ENV);
   assert.notEqual(asan.status, 0);
@@ -51,7 +54,7 @@ test('the sanitizer build is instrumented: a planted heap overflow and a signed 
 });
 
 test('the native core test suite passes under AddressSanitizer and UndefinedBehaviorSanitizer', async () => {
-  const build = await run('make', ['-s', '-C', 'native/test', '-j2']);
+  const build = await run('make', BUILD);
   assert.equal(build.status, 0, `building the sanitizer test driver failed:\n${build.stderr}`);
   const suite = await run(DRIVER, [path.join(ROOT, 'native', 'fuzz')], SANITIZER_ENV);
   const report = `${suite.stdout}\n${suite.stderr}`;
