@@ -3,15 +3,15 @@
  * starts solved concurrently against one after another) and parallel sketching (the sketches' row
  * passes on 1 and 2 threads; the result is bit-identical either way).
  *
- * Multi-start runs through the public async `solve` (each solve on a libuv thread) with OpenBLAS
- * at 1 thread, two starts at a time — what a user without a pool would run; when the piscina pool
- * and its own benchmark (bench/parallel.ts) are in the checkout, their figures are added from a run
- * of that script in this same run.
+ * Multi-start runs through the piscina pool (solve({ starts, pool }), a pool of 2 workers against a
+ * pool of 1, one BLAS thread per worker), beside two concurrent plain `solve()` calls (each on a
+ * libuv thread) against solveSync one after another. When the pool's own benchmark
+ * (bench/parallel.ts) has landed, its figures are added from a run of that script in this same run.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { solve, solveSync, SolveOptions } from '../src';
+import { createPool, solve, solveSync, SolveOptions } from '../src';
 import { benchAddon, blasThreads, fmt, load, log, median, newSection, now, planted, Section, Settings, table } from './common';
 
 export interface SpeedupSummary {
@@ -75,17 +75,41 @@ export async function runSpeedup(settings: Settings): Promise<{ section: Section
     serial2.push(now() - t);
   }
   blasThreads(defaultThreads);
+  // The same starts through the piscina pool (src/pool/, solve({ starts, pool })): a pool of 1
+  // worker (the starts one after another) against a pool of 2, one BLAS thread per worker in both.
+  log('speedup: multi-start through the pool');
+  const pool1 = createPool({ workers: 1, blasThreadsPerWorker: 1 }), pool2 = createPool({ workers: 2, blasThreadsPerWorker: 1 });
+  const poolSerial: number[] = [], poolParallel: number[] = [];
+  try {
+    await solve(p.problem, { ...options, starts: 2, pool: pool1 });
+    await solve(p.problem, { ...options, starts: 2, pool: pool2 }); // workers load the addon and the problem
+    for (let r = 0; r < repeats; r++) {
+      let t = now();
+      await solve(p.problem, { ...options, seed: 1, starts, pool: pool1 });
+      poolSerial.push(now() - t);
+      t = now();
+      await solve(p.problem, { ...options, seed: 1, starts, pool: pool2 });
+      poolParallel.push(now() - t);
+    }
+  } finally {
+    await Promise.all([pool1.close(), pool2.close()]);
+  }
   const available = await availableParallelism();
-  const multiStart = median(serial1) / median(parallel);
+  const poolSpeedup = median(poolSerial) / median(poolParallel);
+  const multiStart = poolSpeedup;
+  const concurrent = median(serial1) / median(parallel);
   const multiStart2 = median(serial2) / median(parallel);
-  section.figures['multi-start speed-up (vs serial, 1 BLAS thread)'] = multiStart;
-  section.figures['multi-start speed-up (vs serial, default BLAS threads)'] = multiStart2;
+  section.figures['multi-start speed-up, pool of 2 vs pool of 1'] = poolSpeedup;
+  section.figures['concurrent solve() speed-up (vs serial, 1 BLAS thread)'] = concurrent;
+  section.figures['concurrent solve() speed-up (vs serial, default BLAS threads)'] = multiStart2;
   section.markdown.push(
     `**Multi-start**: ${starts} starts of newton-pcg (leverage) to 1e-10 on ${p.name} n=${p.problem.rows}, d=${p.problem.cols}; median of ${repeats}.\n\n` +
       table(['how', 'seconds for all starts', 'starts per second', 'speed-up'], [
         ['serial, 1 BLAS thread', median(serial1), starts / median(serial1), '1.00'],
         [`serial, ${defaultThreads} BLAS threads (the default)`, median(serial2), starts / median(serial2), fmt(median(serial1) / median(serial2))],
-        ['2 concurrent solve() calls, 1 BLAS thread each', median(parallel), starts / median(parallel), `**${fmt(multiStart)}** (${fmt(multiStart2)} against the default serial)`],
+        ['2 concurrent solve() calls, 1 BLAS thread each', median(parallel), starts / median(parallel), `${fmt(concurrent)} (${fmt(multiStart2)} against the default serial)`],
+        ['solve({ starts, pool }): pool of 1 worker, 1 BLAS thread', median(poolSerial), starts / median(poolSerial), fmt(median(serial1) / median(poolSerial))],
+        ['solve({ starts, pool }): pool of 2 workers, 1 BLAS thread each', median(poolParallel), starts / median(poolParallel), `**${fmt(poolSpeedup)}** against the 1-worker pool (${fmt(median(serial1) / median(poolParallel))} against serial solveSync)`],
       ]) +
       `\n\nWhat the machine offered at the same time: two CPU-bound processes side by side ran **${fmt(available)}×** as fast as one after the other ` +
       `(2 = two idle cores); multi-start reached ${fmt(multiStart / available * 100)}% of that.`,
