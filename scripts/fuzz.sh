@@ -24,12 +24,15 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 status=0
 for target in "${targets[@]}"; do
   scratch=build-fuzz/corpus/$target
-  mkdir -p "$scratch" "native/fuzz/corpus/$target" "native/fuzz/regressions/$target"
+  mkdir -p "$scratch"
+  # The stored inputs are read, never written: only the folders that exist (git keeps no empty ones).
+  stored=()
+  for dir in "native/fuzz/corpus/$target" "native/fuzz/regressions/$target"; do [ -d "$dir" ] && stored+=("$dir"); done
   log=build-fuzz/$target.log
   # -timeout: one input taking more than 10 s is a hang, reported like a crash.
   if ! build-fuzz/fuzz_$target -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -max_len=4096 \
       -artifact_prefix="build-fuzz/artifacts/$target-" -print_final_stats=1 \
-      "$scratch" "native/fuzz/corpus/$target" "native/fuzz/regressions/$target" >"$log" 2>&1; then
+      "$scratch" "${stored[@]}" >"$log" 2>&1; then
     echo "fuzz $target: FAILED; the input is in build-fuzz/artifacts/, the report in $log:" >&2
     grep -E 'ERROR|runtime error|broken promise|SUMMARY|Test unit written' "$log" | head -20 >&2 || tail -40 "$log" >&2
     status=1
