@@ -168,6 +168,22 @@ test('overflow of the Hessian or the gradient ends the solve with stopReason ove
   }
 });
 
+test('Problem methods at a point where the Hessian overflows: a NumericalError, never Inf or NaN returned', () => {
+  const values = [1.3, -0.7, 2.1, 0.4, -1.9, 1.1, -0.3, 0.8, 1.7, -1.2, 0.6, -2.2, 0.9, 1.4, -0.5, 2.4, -1.1, 0.2].map((v) => v * 1e200);
+  const huge = new Problem({ rows: 6, cols: 3, data: Float64Array.from(values) }, new Float64Array(6).fill(0.3));
+  const x = [1e-201, -2e-201, 0.5e-201];
+  // The loss and gradient (≈ 1e199) are finite and returned…
+  const { loss, gradient } = huge.evaluate(x);
+  assert.ok(Number.isFinite(loss) && gradient.every(Number.isFinite));
+  // …the Hessian (≈ 1e400) is not.
+  assert.throws(() => huge.hessian(x), (e: unknown) => e instanceof NumericalError && /^x: the Hessian overflows/.test((e as Error).message));
+  assert.throws(() => huge.hessianVector(x, [1, 1, 1]), (e: unknown) => e instanceof NumericalError && /^x: the Hessian-vector product overflows/.test((e as Error).message));
+  // A moderate v at a moderate point is fine.
+  const small = new Problem({ rows: 6, cols: 3, data: Float64Array.from(values.map((v) => v * 1e-200)) }, new Float64Array(6).fill(0.3));
+  assert.ok(small.hessianVector([0.1, 0.2, 0.3], [1, 1, 1]).every(Number.isFinite));
+  assert.throws(() => small.hessianVector([0.1, 0.2, 0.3], [1e308, -1e308, 1e308]), NumericalError);
+});
+
 test('a Hessian that stays indefinite under the largest damping ends with stopReason indefinite (it used to hang)', () => {
   // Found by the property tests: every entry of the Hessian approximation is subnormal, so the
   // damping's first step 1e-8·max|diag| underflowed to 0 and was retried forever.
@@ -408,7 +424,7 @@ test('the CLI on huge but finite data: eval --hessian exits 2 naming the overflo
   assert.equal(evaluated.status, 0, evaluated.stderr);
   assert.ok((JSON.parse(evaluated.stdout) as { gradient: number[] }).gradient.every(Number.isFinite));
   // …but the Hessian (≈ 1e400) is not: a user error naming it, not Infinity or null in the JSON.
-  assertUserError(await cli('eval', '--data', 'huge.svm', '--cols', '3', '--x', 'tiny.json', '--hessian'), 'eval --hessian on huge data', 'hessian');
+  assertUserError(await cli('eval', '--data', 'huge.svm', '--cols', '3', '--x', 'tiny.json', '--hessian'), 'eval --hessian on huge data', 'Hessian overflows');
   const solved = await cli('solve', '--data', 'huge.svm', '--cols', '3', '--x0', 'tiny.json', '--method', 'newton', '--json');
   assert.equal(solved.signal, null);
   assert.equal(solved.status, 1, solved.stderr);

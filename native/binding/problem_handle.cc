@@ -105,6 +105,14 @@ Napi::Float64Array copyOut(Napi::Env env, const std::vector<double>& v) {
 void check(Napi::Env env, const std::string& problem) {
   if (!problem.empty()) throw Napi::RangeError::New(env, "x: " + problem);
 }
+
+// A finite point can still give a Hessian beyond the double range (entries of C near 1e200): a
+// NumericalError rather than Inf or NaN handed back as a result.
+void requireFinite(Napi::Env env, const Napi::Float64Array& a, const char* what) {
+  for (size_t k = 0; k < a.ElementLength(); ++k)
+    if (!std::isfinite(a.Data()[k]))
+      check(env, std::string(what) + " overflows at this point (entry " + std::to_string(k) + " is not finite)");
+}
 }  // namespace
 
 // evaluate(x) → {loss, gradient}
@@ -152,6 +160,7 @@ Napi::Value ProblemHandle::Hessian(const Napi::CallbackInfo& info) {
   const int64_t d = f.dim();
   auto h = Napi::Float64Array::New(info.Env(), d * d);
   f.denseHessian(at, h.Data());
+  requireFinite(info.Env(), h, "the Hessian");
   return h;
 }
 
@@ -164,6 +173,7 @@ Napi::Value ProblemHandle::HessianVector(const Napi::CallbackInfo& info) {
   auto out = Napi::Float64Array::New(info.Env(), f.dim());
   std::vector<double> scratch;
   f.hessianVector(at, v, out.Data(), scratch);
+  requireFinite(info.Env(), out, "the Hessian-vector product");
   return out;
 }
 
