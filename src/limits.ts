@@ -144,7 +144,7 @@ export function checkSolveMemory(
         `for ${problem.rows} × ${problem.cols} with method ${options.method}` +
         `${options.method === 'gd' || options.method === 'lbfgs' ? '' : ` and sketch ${options.method === 'newton' ? 'none' : options.sketch}`} ` +
         `(largest parts: ${largest}), more than the limit of ${formatBytes(limit)}; ` +
-        'raise maxMemoryBytes if the machine has the memory, or use fewer sketch rows, another sketch, or lbfgs',
+        'raise the limit (maxMemoryBytes; --max-memory on the command line) if the machine has the memory, or use fewer sketch rows, another sketch, or lbfgs',
     );
   }
   return one;

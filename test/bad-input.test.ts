@@ -402,7 +402,8 @@ test('the CLI: every malformed file and every bad solver flag exits 2 with one l
     ['--seed', '-1', '--seed'], ['--eps0', '0', '--eps0'], ['--method', 'BFGS', '--method'], ['--sketch', 'none2', '--sketch'],
     ['--model', 'linear', '--model'], ['--unit', 'swish', '--unit'], ['--scale', 'big', '--scale'], ['--bias', 'Infinity', '--bias'],
     ['--w', '-0.5', '--w'], ['--ridge', '1e999', '--ridge'], ['--starts', '0', '--starts'], ['--starts', '2.5', '--starts'],
-    ['--threads', '0', '--threads'], ['--x0', 'x3-huge.json', '--x0'], ['--x0', 'x3-nan.json', '--x0'], ['--xstar', 'good.svm', '--xstar'],
+    ['--threads', '0', '--threads'], ['--max-memory', '0', '--max-memory'], ['--max-memory', '1000', '--max-memory'],
+    ['--x0', 'x3-huge.json', '--x0'], ['--x0', 'x3-nan.json', '--x0'], ['--xstar', 'good.svm', '--xstar'],
   ];
   for (const [flag, value, name] of solveFlags) cases.push([`solve ${flag} ${value}`, ['solve', '--data', 'good.svm', '--cols', '3', flag, value], name]);
   const pending = [...cases];

@@ -29,6 +29,7 @@ interface SolveFlags extends ModelFlags, DataFlags, OutputFlags {
   xstar?: string;
   starts?: string;
   threads?: string;
+  maxMemory?: string;
   json?: boolean;
   /** false with --no-progress */
   progress?: boolean;
@@ -38,6 +39,7 @@ const FLAGS_BY_FIELD = {
   model: '--model', unit: '--unit', scale: '--scale', bias: '--bias', w: '--w', ridge: '--ridge', method: '--method',
   sketch: '--sketch', sketchRows: '--sketch-rows', eps0: '--eps0', tol: '--tol', atol: '--atol', maxIter: '--max-iter',
   seed: '--seed', x0: '--x0', xStar: '--xstar', osnapNonzeros: '--sketch-rows', starts: '--starts', threads: '--threads',
+  maxMemoryBytes: '--max-memory',
 } as const;
 
 /** The solver options named by the flags; flags not given stay undefined so the API's defaults apply. */
@@ -53,6 +55,7 @@ export function solveOptionsFrom(flags: SolveFlags): SolveOptions {
   if (flags.seed !== undefined) options.seed = parseIntegerFlag('--seed', flags.seed, 0, Number.MAX_SAFE_INTEGER);
   if (flags.starts !== undefined) options.starts = parseIntegerFlag('--starts', flags.starts, 1, MAX_STARTS);
   if (flags.threads !== undefined) options.threads = parseIntegerFlag('--threads', flags.threads, 1, 256);
+  if (flags.maxMemory !== undefined) options.maxMemoryBytes = parseNumberFlag('--max-memory', flags.maxMemory, { min: 0, exclusiveMin: true });
   return options;
 }
 
@@ -139,6 +142,7 @@ export function register(program: Command): void {
     .option('--xstar <file>', 'a known minimiser: the trace records ‖x_t − x*‖')
     .option('--starts <k>', 'run k independently seeded starts in parallel (worker threads) and keep the best by final loss')
     .option('--threads <n>', 'native threads for the sketch\'s row passes (same result for every n; default 1, with --starts 1 per worker)')
+    .option('--max-memory <bytes>', 'refuse a solve whose estimated memory exceeds this many bytes (default: half the machine\'s memory; docs/reliability.md)')
     .option('--json', 'print one JSON object {x, loss, gradNorm, iterations, converged, stopReason, message, seconds, trace} (with --starts also starts: [{seed, loss, gradNorm, iterations, converged, trace}], top-level fields from the best start)')
     .option('--no-progress', 'no progress on stderr (shown by default without --json: bars on a terminal, lines otherwise)')
     .addHelpText('after', '\nExamples:\n  softnewton generate --rows 20000 --cols 50 --density 1 --out p.svm --xstar xs.json\n' +
