@@ -40,10 +40,11 @@ function sameResult(a: SolveResult, b: SolveResult, what: string): void {
 // Parallel sketching
 
 test('parallel and serial sketches agree bit for bit, for every kind and thread count', () => {
-  // Sizes above the threshold where the passes really split (parallel.h: 2^19 multiply-adds per
-  // thread): CountSketch touches 1.2M stored entries here, leverage scores ~50 per entry.
+  // Sizes above the thresholds where the passes really split (parallel.h: 2^19 multiply-adds per
+  // thread; countsketch.cc: blocks of 2^20 stored entries, 3 of them here), and leverage scores
+  // ~50 multiply-adds per entry.
   const cases = [
-    { name: 'dense rows', ...plantedProblem({ rows: 30000, cols: 40, density: 1, seed: 3 }) },
+    { name: 'dense rows', ...plantedProblem({ rows: 70000, cols: 40, density: 1, seed: 3 }) },
     { name: 'short sparse rows', ...plantedProblem({ rows: 60000, cols: 64, density: 0.05, seed: 4 }) },
   ];
   // Noise gives D negative entries on many rows: their part is sketched separately (another key).

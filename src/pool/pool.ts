@@ -251,7 +251,8 @@ export class SolverPool {
           try {
             onIteration!(message);
           } catch (error) {
-            flight.stop(error); // the solve stops; the caller gets this exception
+            // The solve stops; the caller gets this exception (something, even if `undefined` was thrown).
+            flight.stop(error ?? new Error(`onIteration threw ${String(error)}`));
           }
         });
       }

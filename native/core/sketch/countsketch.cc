@@ -1,7 +1,11 @@
 // CountSketch and OSNAP (MATH.md section 4): Π has k rows; input row i goes to s buckets with
 // signs ±1/√s, so ΠA costs s · nnz(C) and M̃ = (ΠA)ᵀ(ΠA) is one dsyrk of k × d.
 #include <algorithm>
+#include <atomic>
+#include <climits>
 #include <cmath>
+#include <condition_variable>
+#include <mutex>
 #include <vector>
 
 #include "core/linalg.h"
@@ -9,49 +13,137 @@
 
 namespace softnewton::sketch {
 
-// Parallel by output rows: thread t owns the buckets [lo_t, hi_t) and walks all input rows in
-// ascending order, adding only the slots that land in its buckets. Every bucket then receives the
-// same additions in the same order (ascending row) as on one thread — hence the same bits — with no
-// per-thread copy of the k × d output and no reduction. Input rows are split between the threads
-// by where they hash, so each stored entry is still read s times in all; the per-row hash of a slot
-// is recomputed by every thread whose buckets that slot's block overlaps (all of them for
-// CountSketch, ~3 ns a row; for OSNAP with s ≥ threads, only one).
+namespace {
+
+// Block OSNAP: slot b draws its bucket from the b-th of s disjoint ranges of buckets, so the s
+// buckets of a row are distinct by construction (no rejection loop, no dependence between slots).
+struct Buckets {
+  std::vector<int64_t> blockStart;
+  uint64_t key;
+  Buckets(int64_t k, int s, uint64_t key) : blockStart(s + 1), key(key) {
+    for (int b = 0; b <= s; ++b) blockStart[b] = static_cast<int64_t>((static_cast<__int128>(k) * b) / s);
+  }
+  // The bucket of (row i, slot b); *positive: the sign is +.
+  int64_t of(int64_t i, int b, bool* positive) const {
+    const uint64_t h = rowHash(key, static_cast<uint64_t>(i), static_cast<uint64_t>(b));
+    const uint64_t width = static_cast<uint64_t>(blockStart[b + 1] - blockStart[b]);
+    *positive = (h & 1) != 0;
+    // Multiply-high maps the hash onto [0, width) with a bias below width / 2^64.
+    return blockStart[b] + static_cast<int64_t>((static_cast<__uint128_t>(h) * width) >> 64);
+  }
+};
+
+// out_row += v · (row i of C). The one place an input row is added, for the serial and the parallel
+// path alike, so that both perform the same floating-point operations.
+inline void addRow(const MatrixView& c, int64_t i, double v, double* row) {
+  if (c.isDense()) {
+    const double* src = c.dense + i * c.cols;
+    for (int64_t j = 0; j < c.cols; ++j) row[j] += v * src[j];
+  } else {
+    for (int32_t p = c.indptr[i]; p < c.indptr[i + 1]; ++p) row[c.indices[p]] += v * c.values[p];
+  }
+}
+
+}  // namespace
+
+// The rows are cut into blocks of about blockNnz stored entries — fixed by the data and the sizes
+// (k, d, s), never by the number of threads. Block 0 is added straight into `out`; every later
+// block b into a zeroed scratch copy P_b, which is then added to `out` strictly in block order:
+//
+//     out = ((P_0 + P_1) + P_2) + …      (P_0 = block 0 added in place, i.e. the same bits)
+//
+// On one thread that is done block by block; on several, threads take blocks in order from a
+// counter, each into its own scratch, and wait for block b − 1 to be in before adding block b. So
+// every thread count performs the same additions in the same order — the same bits — while each
+// thread streams only its own rows (the pass is bound by memory bandwidth: a thread reading all of
+// C and keeping only its buckets' rows measured 2–4× the serial time). A block is at least 2²⁰
+// entries and 8·k·d/s, so the in-order additions (k·d each) stay a small share of the work.
+// Threads are capped so that their scratch copies (k·d doubles each) stay within max(256 MB, the
+// size of C): that only changes how many blocks run at once, not the result.
 void embedRows(const MatrixView& c, const double* weight, int64_t k, int s, uint64_t key, double* out,
                const Parallel& par) {
-  const int64_t d = c.cols;
+  const int64_t n = c.rows, d = c.cols;
   const double perSlot = 1.0 / std::sqrt(static_cast<double>(s));
-  // Block OSNAP: slot b draws its bucket from the b-th of s disjoint ranges of buckets, so the s
-  // buckets of a row are distinct by construction (no rejection loop, no dependence between slots).
-  std::vector<int64_t> blockStart(s + 1);
-  for (int b = 0; b <= s; ++b) blockStart[b] = static_cast<int64_t>((static_cast<__int128>(k) * b) / s);
-  const int parts = static_cast<int>(
-      std::min<int64_t>(k, par.threadsFor(static_cast<double>(s) * static_cast<double>(c.nnz()))));
-  runParts(parts, [&](int part) {
-    const int64_t lo = static_cast<int64_t>((static_cast<__int128>(k) * part) / parts);
-    const int64_t hi = static_cast<int64_t>((static_cast<__int128>(k) * (part + 1)) / parts);
-    int firstSlot = 0, lastSlot = s;  // the slots whose bucket blocks overlap [lo, hi)
-    while (firstSlot < s && blockStart[firstSlot + 1] <= lo) ++firstSlot;
-    while (lastSlot > firstSlot && blockStart[lastSlot - 1] >= hi) --lastSlot;
-    for (int64_t i = 0; i < c.rows; ++i) {
-      if (i % kCancelCheckRows == 0) par.checkCancel();
-      const double w = weight[i];
-      if (!(w > 0.0) || c.rowNnz(i) == 0) continue;
-      const double scale = std::sqrt(w) * perSlot;
-      for (int b = firstSlot; b < lastSlot; ++b) {
-        const uint64_t h = rowHash(key, static_cast<uint64_t>(i), static_cast<uint64_t>(b));
-        const uint64_t width = static_cast<uint64_t>(blockStart[b + 1] - blockStart[b]);
-        // Multiply-high maps the hash onto [0, width) with a bias below width / 2^64.
-        const int64_t bucket = blockStart[b] + static_cast<int64_t>((static_cast<__uint128_t>(h) * width) >> 64);
-        if (bucket < lo || bucket >= hi) continue;
-        const double v = (h & 1) ? scale : -scale;
-        double* row = out + bucket * d;
-        if (c.isDense()) {
-          const double* src = c.dense + i * d;
-          for (int64_t j = 0; j < d; ++j) row[j] += v * src[j];
-        } else {
-          for (int32_t p = c.indptr[i]; p < c.indptr[i + 1]; ++p) row[c.indices[p]] += v * c.values[p];
-        }
+  const Buckets buckets(k, s, key);
+  auto addRows = [&](int64_t begin, int64_t end, double* target) {
+    for (int64_t i = begin; i < end; ++i) {
+      if ((i - begin) % kCancelCheckRows == 0) par.checkCancel();
+      if (!(weight[i] > 0.0) || c.rowNnz(i) == 0) continue;
+      const double scale = std::sqrt(weight[i]) * perSlot;
+      for (int b = 0; b < s; ++b) {
+        bool positive;
+        const int64_t bucket = buckets.of(i, b, &positive);
+        addRow(c, i, positive ? scale : -scale, target + bucket * d);
       }
+    }
+  };
+
+  // Block boundaries: the first row at which ≥ b · blockNnz entries precede.
+  const double outSize = static_cast<double>(k) * static_cast<double>(d);
+  const int64_t nnz = c.nnz();
+  const int64_t blockNnz = std::max<int64_t>(int64_t{1} << 20, static_cast<int64_t>(std::ceil(8.0 * outSize / s)));
+  std::vector<int64_t> bounds{0};
+  for (int64_t target = blockNnz; target < nnz; target += blockNnz) {
+    int64_t row;
+    if (c.isDense()) {
+      row = (target + d - 1) / d;
+    } else {
+      row = std::lower_bound(c.indptr, c.indptr + n + 1, static_cast<int32_t>(std::min<int64_t>(target, INT32_MAX))) - c.indptr;
+    }
+    if (row > bounds.back() && row < n) bounds.push_back(row);
+  }
+  bounds.push_back(n);
+  const int64_t blocks = static_cast<int64_t>(bounds.size()) - 1;
+
+  const double budget = std::max(256.0 * (1 << 20), 12.0 * static_cast<double>(nnz));  // bytes of scratch
+  const int byMemory = static_cast<int>(std::max(1.0, std::floor(budget / (8.0 * outSize))));
+  const int parts = static_cast<int>(std::min<int64_t>(
+      {static_cast<int64_t>(par.threadsFor(static_cast<double>(s) * static_cast<double>(nnz))), blocks, byMemory}));
+
+  if (parts <= 1) {
+    std::vector<double> scratch;
+    for (int64_t b = 0; b < blocks; ++b) {
+      if (b == 0) {
+        addRows(bounds[0], bounds[1], out);
+        continue;
+      }
+      scratch.assign(static_cast<size_t>(k * d), 0.0);
+      addRows(bounds[b], bounds[b + 1], scratch.data());
+      for (int64_t q = 0; q < k * d; ++q) out[q] += scratch[q];
+    }
+    return;
+  }
+
+  std::atomic<int64_t> next{0};
+  std::mutex mutex;
+  std::condition_variable turn;
+  int64_t merged = -1;   // blocks 0 … merged are in `out`
+  bool failed = false;   // a thread threw: the others stop waiting
+  runParts(parts, [&](int) {
+    std::vector<double> scratch;
+    try {
+      for (int64_t b = next.fetch_add(1); b < blocks; b = next.fetch_add(1)) {
+        double* target = out;
+        if (b > 0) {
+          scratch.assign(static_cast<size_t>(k * d), 0.0);
+          target = scratch.data();
+        }
+        addRows(bounds[b], bounds[b + 1], target);
+        std::unique_lock<std::mutex> lock(mutex);
+        turn.wait(lock, [&] { return failed || merged == b - 1; });
+        if (failed) return;
+        if (b > 0)
+          for (int64_t q = 0; q < k * d; ++q) out[q] += scratch[q];
+        merged = b;
+        turn.notify_all();
+      }
+    } catch (...) {
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        failed = true;
+      }
+      turn.notify_all();
+      throw;
     }
   });
 }

@@ -1,10 +1,10 @@
 // Row-pass parallelism for the sketches, and the cancel check inside their long passes.
 //
 // Every parallel pass here is arranged so that the result does not depend on the number of
-// threads, bit for bit: each output value is computed by exactly one thread, from the same inputs,
-// with the same additions in the same order as on one thread. How each pass achieves that is
-// written where the pass is (countsketch.cc: each thread owns a range of buckets; leverage.cc:
-// fixed row segments, each scored on its own). Threads are plain std::threads started per pass
+// threads, bit for bit: the work is cut into pieces fixed by the data, never by the thread count,
+// and every output value gets the same additions in the same order as on one thread. How each pass
+// achieves that is written where the pass is (countsketch.cc: fixed row blocks whose partial sums
+// are added in block order; leverage.cc: fixed row segments, each scored on its own). Threads are plain std::threads started per pass
 // (tens of microseconds, against passes of milliseconds): the caller's thread takes part, and a
 // pass too small to pay for a thread runs on the caller's thread alone.
 #pragma once
