@@ -113,6 +113,13 @@ test('maxMemoryBytes: an explicit cap refuses what exceeds it and accepts what f
   const lbfgs = estimateSolveFootprint(problem, resolveSolveOptions(problem, { method: 'lbfgs' }));
   const newton = estimateSolveFootprint(problem, resolveSolveOptions(problem, { method: 'newton' }));
   assert.ok(lbfgs.bytes < newton.bytes);
+  // With starts, the solves that run at once (one per core, at most) are counted together.
+  if (os.availableParallelism() >= 2) {
+    const cap = Math.floor(1.5 * estimate.bytes);
+    const options = { method: 'approx-newton', sketch: 'countsketch', sketchRows: 1500, maxMemoryBytes: cap } as const;
+    assert.doesNotThrow(() => resolveSolveOptions(problem, options));
+    refusesMemory(() => resolveSolveOptions(problem, { ...options, starts: 4 } as never), 'two concurrent starts', /concurrent starts/);
+  }
   // Invalid caps name the option.
   for (const bad of [0, -1, NaN, Infinity, '1GB', null]) {
     assert.throws(() => solveSync(problem, { maxMemoryBytes: bad as number }), (e: unknown) => e instanceof InputError && e.field === 'maxMemoryBytes', String(bad));
