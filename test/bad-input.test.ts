@@ -396,6 +396,16 @@ test('the CLI: every malformed file and every bad solver flag exits 2 with one l
       cases.push([`solve, mtx ${what}`, ['solve', '--data', name, '--target-column', '1'], name]);
     }
   }
+  // Dense data: CSV and NumPy files (b from their first column).
+  const dense: [string, string | Buffer][] = [
+    ['bad.csv', 'a,b\n1,x\n'], ['empty.csv', ''], ['nan.csv', '1,2\nnan,3\n'], ['huge.csv', '1,2\n1e999,3\n'],
+    ['garbage.npy', garbage(200, 11)],
+    ['truncated.npy', Buffer.from('\x93NUMPY\x01\x00\x10\x00{"descr": "<f8", "fortran_order": False, "shape": (3, 2), }\n\x00\x00', 'latin1')],
+  ];
+  for (const [name, content] of dense) {
+    file(name, content);
+    cases.push([`solve, ${name}`, ['solve', '--data', name, '--target-column', '1'], name]);
+  }
   const solveFlags: [string, string, string][] = [
     ['--tol', 'Infinity', '--tol'], ['--tol', 'nan', '--tol'], ['--atol', '-1', '--atol'], ['--max-iter', '1e7', '--max-iter'],
     ['--max-iter', '-1', '--max-iter'], ['--sketch-rows', '-5', '--sketch-rows'], ['--sketch-rows', 'many', '--sketch-rows'],
