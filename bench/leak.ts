@@ -119,7 +119,7 @@ export async function leakCheck(solves: number, every: number, warmup: number, r
       }
     } else {
       const result = solveSync(problem, options);
-      if (retain) kept.push(result, new Float64Array(4096));
+      if (retain) kept.push(result, new Float64Array(8192));
     }
     if (s % every === 0 || s === solves) samples.push(sample(s));
   }
