@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execSync } from 'node:child_process';
-import { blasThreads, fmt, load, log, now, Section, Settings } from './common';
+import { blasThreads, fmt, load, log, median, now, Section, Settings } from './common';
 import { runFloor, FloorSummary } from './floor';
 import { runKernels } from './kernels';
 import { runCost, CostSummary } from './cost';
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
     const best = Math.max(...strassen.best.map((b) => b.ratio));
     targets.push(['Strassen–Winograd (square dgemm) kept only past a measured crossover', `${text}; best dgemm/Strassen ${best.toFixed(2)}×`, 'not wired into the solver (its d × d work is dsyrk and dpotrf: see section 7)']);
   }
-  if (auto) targets.push(['auto (exact unless leverage is estimated 3× cheaper) picks the faster', `faster Gram in ${auto.agreements} of ${auto.cases} cases, faster newton-pcg solve in ${auto.solveAgreements} of ${auto.cases}; leverage's measured per-flop overhead ${fmt(auto.overhead.slice().sort((a, b) => a - b)[Math.floor(auto.overhead.length / 2)])}×`, auto.solveAgreements === auto.cases ? 'confirmed (constant kept)' : 'see section 8']);
+  if (auto) targets.push(['auto (exact unless leverage is estimated 3× cheaper) picks the faster', `faster Gram in ${auto.agreements} of ${auto.cases} cases, faster newton-pcg solve in ${auto.solveAgreements} of ${auto.cases}; leverage's measured per-flop overhead ${fmt(median(auto.overhead))}× (median)`, auto.solveAgreements === auto.cases ? 'confirmed (constant kept)' : 'see section 8']);
 
   const endLoad = load();
   const lines: string[] = [];
