@@ -26,7 +26,9 @@ void accumulateGram(const MatrixView& c, const double* weight, const int64_t* ro
   // A row is "dense enough" for BLAS-3 when its outer product is a sizeable share of d²:
   // the scattered update runs roughly 50× slower per flop than dsyrk.
   const int64_t denseThreshold = std::max<int64_t>(1, d / 8);
-  std::vector<double> positive(kBlockRows * d), negative(kBlockRows * d);
+  // Blocks no larger than the rows there are: a 10-row sample must not zero 2 × 2048 × d doubles.
+  const int64_t blockRows = std::max<int64_t>(1, std::min(kBlockRows, count));
+  std::vector<double> positive(blockRows * d), negative(blockRows * d);
   int64_t nPositive = 0, nNegative = 0;
   auto flush = [&]() {
     accumulateSyrk(d, nPositive, positive.data(), 1.0, m);
@@ -41,7 +43,7 @@ void accumulateGram(const MatrixView& c, const double* weight, const int64_t* ro
       const double scale = std::sqrt(std::fabs(w));
       if (w > 0) c.scatterRow(i, scale, positive.data() + (nPositive++) * d);
       else c.scatterRow(i, scale, negative.data() + (nNegative++) * d);
-      if (nPositive == kBlockRows || nNegative == kBlockRows) flush();
+      if (nPositive == blockRows || nNegative == blockRows) flush();
     } else {
       const int32_t begin = c.indptr[i], end = c.indptr[i + 1];
       for (int32_t p = begin; p < end; ++p) {
