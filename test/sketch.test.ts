@@ -253,27 +253,3 @@ test('sketchRowsForEpsilon follows ⌈c·d·ln(d+1)/ε₀²⌉, capped at n', ()
   assert.equal(addon.sketchRowsForEpsilon(300, 50, 0.1), 300);
   assert.equal(addon.sketchRowsForEpsilon(0, 5, 0.5), 1);
 });
-
-// The measurement behind the constant c of sketchRowsForEpsilon (native/core/sketch/sketch.cc):
-// SKETCH_SWEEP=1 node --test dist/test/sketch.test.js prints, per kind and k, the mean and worst
-// spectral error over 10 seeds and the implied c′ = ε²·k / (d ln(d + 1)). About 10 s.
-test('sweep: spectral error against k (measurement only)', { skip: !process.env.SKETCH_SWEEP }, (t) => {
-  const problems = [
-    { name: 'n 20000 d 50 dense', ...plantedProblem({ rows: 20000, cols: 50, density: 1, seed: 7 }) },
-    { name: 'n 20000 d 50 dense, heavy-tailed D', ...plantedProblem({ rows: 20000, cols: 50, density: 1, seed: 7, radius: Math.sqrt(50) }) },
-    { name: 'n 4000 d 20 density 0.3, heavy-tailed D', ...plantedProblem({ rows: 4000, cols: 20, density: 0.3, seed: 7, radius: Math.sqrt(20) }) },
-  ];
-  for (const { name, problem, xStar } of problems) {
-    const d = problem.cols;
-    for (const kind of [...GUARANTEED, 'uniform']) {
-      for (const multiple of [10, 20, 50, 100]) {
-        const k = multiple * d;
-        if (k > problem.rows) continue;
-        const errors = [];
-        for (let seed = 1; seed <= 10; seed++) errors.push(spectralError(problem, xStar, { kind, rows: k, seed }).error);
-        const worst = Math.max(...errors), mean = errors.reduce((a, b) => a + b) / errors.length;
-        t.diagnostic(`${name} ${kind} k=${multiple}d: mean ${mean.toFixed(3)} worst ${worst.toFixed(3)} c′ ${(worst * worst * k / (d * Math.log(d + 1))).toFixed(2)}`);
-      }
-    }
-  }
-});

@@ -25,7 +25,8 @@ namespace {
 // OSNAP. CountSketch is the exception: when a few rows dominate, two of them sharing a bucket
 // is an error no number of other rows averages away (its guarantee needs k = O(d²)), and c′ reached
 // 12 with heavy-tailed D at n = 4000, d = 20 — use OSNAP or leverage there.
-// Measured by test/sketch.test.ts (its diagnostics print the worst error per case).
+// Measured by bench/sketch-sweep.ts (node dist/bench/sketch-sweep.js); test/sketch.test.ts checks
+// the worst error stays within ε₀ at this k.
 constexpr double kRowsConstant = 3.0;
 
 // Keeps the 8-bit slot field of the row hash (kinds.h) unambiguous; OSNAP needs only a few.
