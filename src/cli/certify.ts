@@ -11,9 +11,9 @@ import { writeConvergencePlot } from '../plot/convergence';
 import { Problem } from '../problem';
 import { SKETCHES, SketchName } from '../solve';
 import {
-  addModelFlags, asFlagError, EXIT, ModelFlags, modelOptionsFrom, parseChoiceFlag, parseIntegerFlag, parseNumberFlag, readVectorFile,
+  addModelFlags, asFlagError, EXIT, ModelFlags, modelOptionsFrom, parseChoiceFlag, parseIntegerFlag, parseNumberFlag,
 } from './common';
-import { addDataFlags, colsFromFlags, DataFlags, readDataFromFlags } from './data';
+import { addDataFlags, DataFlags, loadProblem } from './data';
 import { InputError } from '../errors';
 
 interface CertifyFlags extends ModelFlags, DataFlags {
@@ -131,19 +131,12 @@ async function run(flags: CertifyFlags): Promise<void> {
   const modelOptions = modelOptionsFrom(flags);
   const options = certifyOptionsFrom(flags);
   if (flags.plot !== undefined && !/\.svg$/i.test(flags.plot)) throw new InputError('--plot', `expected a file name ending in .svg, received ${JSON.stringify(flags.plot)}`);
-  const points = async (cols: number) => {
-    if (flags.x !== undefined) options.x ??= await readVectorFile('--x', flags.x, cols);
-    if (flags.xstar !== undefined) options.xStar ??= await readVectorFile('--xstar', flags.xstar, cols);
-    if (flags.x0 !== undefined) options.x0 ??= await readVectorFile('--x0', flags.x0, cols);
-  };
-  const knownCols = colsFromFlags(flags);
-  if (knownCols !== undefined) await points(knownCols);
-  const { C, b } = await readDataFromFlags(flags);
-  await points(C.cols);
-  let problem: Problem;
+  const { problem, points } = await loadProblem(flags, modelOptions, { '--x': flags.x, '--xstar': flags.xstar, '--x0': flags.x0 }, FLAGS_BY_FIELD);
+  options.x ??= points['--x'];
+  options.xStar ??= points['--xstar'];
+  options.x0 ??= points['--x0'];
   let certificate: Certificate;
   try {
-    problem = new Problem(C, b, modelOptions);
     certificate = await certify(problem, options);
   } catch (error) {
     asFlagError(error, FLAGS_BY_FIELD);

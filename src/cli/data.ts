@@ -6,7 +6,8 @@
 import { Command } from 'commander';
 import { InputError } from '../errors';
 import { Data, DATA_FORMATS, DataFormat, detectFormat, readData } from '../io/data';
-import { asFlagError, parseChoiceFlag, parseIntegerFlag } from './common';
+import { ModelOptions, Problem } from '../problem';
+import { asFlagError, parseChoiceFlag, parseIntegerFlag, readVectorFile } from './common';
 
 export interface DataFlags {
   data: string;
@@ -53,5 +54,34 @@ export async function readDataFromFlags(flags: DataFlags): Promise<Data> {
     return await readData(flags.data, { format, cols, target: flags.target, targetColumn: flags.targetColumn });
   } catch (error) {
     asFlagError(error, FLAGS_BY_FIELD);
+  }
+}
+
+/**
+ * The Problem the data and model flags describe, and the points (JSON vectors) named by
+ * `pointFiles` (flag → file, undefined when not given). Points are small: when --cols gives d they
+ * are read before the data, so a mistake in one shows before a large file is read. Errors about a
+ * model option name the flag that set it (`flagsByField`).
+ */
+export async function loadProblem(
+  flags: DataFlags,
+  model: ModelOptions,
+  pointFiles: Readonly<Record<string, string | undefined>>,
+  flagsByField: Readonly<Record<string, string>>,
+): Promise<{ problem: Problem; points: Record<string, Float64Array> }> {
+  const points: Record<string, Float64Array> = {};
+  const readPoints = async (cols: number) => {
+    for (const [flag, file] of Object.entries(pointFiles)) {
+      if (file !== undefined && points[flag] === undefined) points[flag] = await readVectorFile(flag, file, cols);
+    }
+  };
+  const knownCols = colsFromFlags(flags);
+  if (knownCols !== undefined) await readPoints(knownCols);
+  const { C, b } = await readDataFromFlags(flags);
+  await readPoints(C.cols);
+  try {
+    return { problem: new Problem(C, b, model), points };
+  } catch (error) {
+    asFlagError(error, flagsByField);
   }
 }

@@ -3,9 +3,8 @@
  * data in a LIBSVM file at the point in a JSON file, printed as one JSON object on stdout.
  */
 import { Command } from 'commander';
-import { Problem } from '../problem';
-import { addModelFlags, asFlagError, ModelFlags, modelOptionsFrom, readVectorFile, requireFiniteOutput } from './common';
-import { addDataFlags, colsFromFlags, DataFlags, readDataFromFlags } from './data';
+import { addModelFlags, ModelFlags, modelOptionsFrom, requireFiniteOutput } from './common';
+import { addDataFlags, DataFlags, loadProblem } from './data';
 
 interface EvalFlags extends ModelFlags, DataFlags {
   x: string;
@@ -16,18 +15,9 @@ const FLAGS_BY_FIELD = { model: '--model', unit: '--unit', scale: '--scale', bia
 
 async function evaluate(flags: EvalFlags): Promise<void> {
   const options = modelOptionsFrom(flags);
-  // The point first when d is known: it is small, so a mistake in it shows before a large data file is read.
-  const knownCols = colsFromFlags(flags);
-  const early = knownCols === undefined ? undefined : await readVectorFile('--x', flags.x, knownCols);
-  const { C, b } = await readDataFromFlags(flags);
-  const cols = C.cols;
-  const x = early ?? (await readVectorFile('--x', flags.x, cols));
-  let problem: Problem;
-  try {
-    problem = new Problem(C, b, options);
-  } catch (error) {
-    asFlagError(error, FLAGS_BY_FIELD);
-  }
+  const { problem, points } = await loadProblem(flags, options, { '--x': flags.x }, FLAGS_BY_FIELD);
+  const x = points['--x'];
+  const cols = problem.cols;
   const { loss, gradient } = problem.evaluate(x);
   requireFiniteOutput('loss', [loss]);
   requireFiniteOutput('gradient', gradient);

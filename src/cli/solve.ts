@@ -4,15 +4,13 @@
  * without meeting its tolerance.
  */
 import { Command } from 'commander';
-import { Problem } from '../problem';
 import { closeDefaultPool } from '../pool/pool';
 import { MAX_STARTS, METHODS, SKETCHES, solve, SolveOptions, SolveResult } from '../solve';
 import {
   addModelFlags, asFlagError, EXIT, ModelFlags, modelOptionsFrom, parseChoiceFlag, parseIntegerFlag, parseNumberFlag,
-  readVectorFile,
 } from './common';
 import { createProgress } from './progress';
-import { addDataFlags, colsFromFlags, DataFlags, readDataFromFlags } from './data';
+import { addDataFlags, DataFlags, loadProblem } from './data';
 import { addOutputFlags, checkOutputFlags, OutputFlags, writeOutputs } from './outputs';
 import { summaryLine, traceTable } from './report';
 
@@ -75,21 +73,9 @@ async function run(flags: SolveFlags): Promise<void> {
   const modelOptions = modelOptionsFrom(flags);
   const options = solveOptionsFrom(flags);
   checkOutputFlags(flags);
-  // The points first when d is known: they are small, so a mistake in them shows before a large data file is read.
-  const readPoints = async (cols: number) => {
-    if (flags.x0 !== undefined) options.x0 ??= await readVectorFile('--x0', flags.x0, cols);
-    if (flags.xstar !== undefined) options.xStar ??= await readVectorFile('--xstar', flags.xstar, cols);
-  };
-  const knownCols = colsFromFlags(flags);
-  if (knownCols !== undefined) await readPoints(knownCols);
-  const { C, b } = await readDataFromFlags(flags);
-  await readPoints(C.cols);
-  let problem: Problem;
-  try {
-    problem = new Problem(C, b, modelOptions);
-  } catch (error) {
-    asFlagError(error, FLAGS_BY_FIELD);
-  }
+  const { problem, points } = await loadProblem(flags, modelOptions, { '--x0': flags.x0, '--xstar': flags.xstar }, FLAGS_BY_FIELD);
+  options.x0 ??= points['--x0'];
+  options.xStar ??= points['--xstar'];
   // Progress on stderr: bars on a terminal, plain lines otherwise, nothing with --json.
   const progress = createProgress({
     stream: process.stderr, enabled: !flags.json && flags.progress !== false, starts: options.starts ?? 1,
