@@ -56,14 +56,14 @@ struct PcgOutcome {
 // Walker). On negative curvature CG stops; if that happens at once, p is the preconditioned gradient.
 PcgOutcome preconditionedCg(const Objective& f, const Point& at, const std::vector<double>& factor, double mu,
                             double initialGradNorm, int maxIterations, std::vector<double>& p,
-                            const int32_t* cancel) {
+                            std::vector<double>& rowScratch, const int32_t* cancel) {
   const int64_t d = f.dim();
   PcgOutcome out;
   Stopwatch clock;
   const std::vector<double>& g = at.gradient;
   const double gNorm = norm2(g);
   const double eta = std::min(0.5, initialGradNorm > 0 ? gNorm / initialGradNorm : 0.5);
-  std::vector<double> r = g, z = g, dir(d), hd(d), rowScratch;
+  std::vector<double> r = g, z = g, dir(d), hd(d);  // d-vectors; the n-vector scratch is the caller's
   choleskySolve(d, factor.data(), z.data());
   out.secondsDense += clock.lap();
   dir = z;
@@ -121,7 +121,7 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
   if (sketch.kind == SketchKind::Auto) sketch.kind = resolveAuto(f.matrix(), sketch.rows);
   sketch.cancelFlag = o.cancelFlag;  // long row passes stop inside the sketch (SketchCancelled)
 
-  std::vector<double> h(d * d), factor, p(d), cp;
+  std::vector<double> h(d * d), factor, p(d), cp, rowScratch;
   double mu = 0.0;
   StopReason reason;
   while (!run.shouldStop(&reason)) {
@@ -155,7 +155,7 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
     row.mu = mu;
     if (o.method == Method::NewtonPcg) {
       row.secondsDense += lap.lap();
-      const PcgOutcome cg = preconditionedCg(f, at, factor, mu, initialGradNorm, o.maxInnerIterations, p, o.cancelFlag);
+      const PcgOutcome cg = preconditionedCg(f, at, factor, mu, initialGradNorm, o.maxInnerIterations, p, rowScratch, o.cancelFlag);
       row.innerIterations = cg.iterations;
       row.secondsSparse += cg.secondsSparse;
       row.secondsDense += cg.secondsDense;
