@@ -16,6 +16,7 @@ import * as zlib from 'node:zlib';
 
 import { DataFormatError, InputError, NumericalError, Problem, plantedProblem, solve, solveSync, SolveOptions, SolveResult } from '../src';
 import { parseLibsvm, readLibsvm } from '../src/io/libsvm';
+import * as mtx from '../src/io/mtx';
 import { native } from '../src/native';
 
 const { problem } = plantedProblem({ rows: 200, cols: 5, density: 1, seed: 8 });
@@ -304,17 +305,6 @@ test('malformed LIBSVM files: a DataFormatError with the file and the line, from
   await assert.rejects(readLibsvm(path.join(dir, 'missing.svm')), (e: unknown) => e instanceof InputError && /no such file/.test((e as Error).message));
 });
 
-interface MtxModule {
-  parseMatrixMarket(text: string, options?: { name?: string; cols?: number; targetColumn?: number }): unknown;
-}
-function loadMtx(): MtxModule | undefined {
-  try {
-    return require('../src/io/mtx') as MtxModule;
-  } catch {
-    return undefined;
-  }
-}
-const mtx = loadMtx();
 
 const BANNER = '%%MatrixMarket matrix coordinate real general';
 const BAD_MTX: [string, string, number | undefined][] = [
@@ -332,9 +322,9 @@ const BAD_MTX: [string, string, number | undefined][] = [
   ['binary garbage', garbage(200, 5).toString('latin1'), 1],
 ];
 
-test('malformed Matrix Market files: a DataFormatError with the file and the line', { skip: mtx ? false : 'pending: the Matrix Market reader (src/io/mtx.ts) has not landed' }, () => {
+test('malformed Matrix Market files: a DataFormatError with the file and the line', () => {
   for (const [what, text, line] of BAD_MTX) {
-    assert.throws(() => mtx!.parseMatrixMarket(text, { name: 'm.mtx' }), (e: unknown) => {
+    assert.throws(() => mtx.parseMatrixMarket(text, { name: 'm.mtx' }), (e: unknown) => {
       assert.ok(e instanceof DataFormatError, `${what}: ${String(e)}`);
       assert.equal(e.file, 'm.mtx');
       assert.equal(e.line, line, `${what}: line (${e.message})`);
@@ -389,12 +379,10 @@ test('the CLI: every malformed file and every bad solver flag exits 2 with one l
       cases.push([`eval, ${what}`, ['eval', '--data', name, '--cols', '3', '--x', 'x3.json'], name]);
     }
   }
-  if (mtx) {
-    for (const [what, text] of BAD_MTX) {
-      const name = `cli-${what.replace(/\W+/g, '-')}.mtx`;
-      file(name, text);
-      cases.push([`solve, mtx ${what}`, ['solve', '--data', name, '--target-column', '1'], name]);
-    }
+  for (const [what, text] of BAD_MTX) {
+    const name = `cli-${what.replace(/\W+/g, '-')}.mtx`;
+    file(name, text);
+    cases.push([`solve, mtx ${what}`, ['solve', '--data', name, '--target-column', '1'], name]);
   }
   // Dense data: CSV and NumPy files (b from their first column).
   const dense: [string, string | Buffer][] = [

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
 import { plantedProblem, Problem, solve, solveSync, SolveOptions, SolveResult } from '../src';
+import { SolverPool } from '../src/pool/pool';
 
 /** Every bit of the answer: x, the loss and gradient norm of every iterate, the stop reason. */
 function fingerprint(r: SolveResult): string {
@@ -107,25 +108,8 @@ test('the same seed gives the same bits in separate processes and with 1 or 2 Op
   });
 });
 
-// The worker pool (src/pool) is being added by another change: the pool-size test runs once it is
-// there, and says so when it is not.
-interface PoolModule {
-  SolverPool: new (options: { workers?: number; blasThreadsPerWorker?: number }) => {
-    solve(problem: Problem, options?: SolveOptions): Promise<SolveResult>;
-    close(): Promise<void>;
-  };
-}
-function loadPool(): PoolModule | undefined {
-  try {
-    return require('../src/pool/pool') as PoolModule;
-  } catch {
-    return undefined;
-  }
-}
-const pool = loadPool();
 
-test('pool sizes do not change a single bit (single solves and multi-start)', { skip: pool ? false : 'pending: src/pool has not landed yet' }, async () => {
-  const { SolverPool } = pool!;
+test('pool sizes do not change a single bit (single solves and multi-start)', async () => {
   const sequential = CASES.map(([, problem, options]) => fingerprint(solveSync(problem, { ...COMMON, ...options })));
   const multiStart: string[] = [];
   // At most one worker per core (the pool refuses more): 1 and 2 workers on the smallest machines.

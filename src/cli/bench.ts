@@ -2,7 +2,7 @@
  * `softnewton bench`: runs the benchmark suite, compiled to dist/bench/run.js from bench/run.ts.
  * This command only finds it and runs it in a child Node process, passing every argument through
  * and returning its exit code; the suite itself (what it measures, its flags, its plots) is
- * bench/'s (see bench/README.md when present).
+ * bench/'s (bench/README.md lists its sections, the README's Performance section its figures).
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';

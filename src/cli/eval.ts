@@ -1,6 +1,6 @@
 /**
  * `softnewton eval`: the loss L(x), the gradient ∇L(x) and optionally the Hessian ∇²L(x) of the
- * data in a LIBSVM file at the point in a JSON file, printed as one JSON object on stdout.
+ * data in a data file (any format src/io/data.ts reads) at the point in a JSON file, printed as one JSON object on stdout.
  */
 import { Command } from 'commander';
 import { addModelFlags, ModelFlags, modelOptionsFrom, requireFiniteOutput } from './common';

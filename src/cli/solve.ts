@@ -1,5 +1,5 @@
 /**
- * `softnewton solve`: trains the model on a LIBSVM file and prints the result, as a readable
+ * `softnewton solve`: trains the model on a data file (any format of src/io/data.ts) and prints the result, as a readable
  * summary and trace table or (with --json) as one JSON object. Exit code 1 when the solve stops
  * without meeting its tolerance.
  */

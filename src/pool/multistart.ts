@@ -51,7 +51,10 @@ export function startPoint(x0: Float64Array, seed: number): Float64Array {
     state = (state + GOLDEN) & MASK64;
     return Number(mix64(state) >> 11n) * 2 ** -53; // [0, 1), 53 random bits
   };
-  const norm = Math.hypot(...x0);
+  // A loop, not Math.hypot(...x0): spreading ~10⁵ arguments overflows the call stack.
+  let sumSquares = 0;
+  for (let j = 0; j < d; j++) sumSquares += x0[j] * x0[j];
+  const norm = Math.sqrt(sumSquares);
   const sigma = (0.1 * Math.max(1, norm)) / Math.sqrt(d);
   const out = new Float64Array(d);
   for (let j = 0; j < d; j += 2) {
