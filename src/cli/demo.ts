@@ -18,7 +18,7 @@ async function run(): Promise<void> {
   const out = (text: string) => process.stdout.write(`${text}\n`);
   const started = Date.now();
   const { problem, xStar } = plantedProblem({ rows, cols, density: 1, seed: 2023, radius: 1 });
-  out(`softnewton demo: a planted two-layer softmax regression problem (MATH.md section 6)`);
+  out(`softnewton demo: a planted two-layer softmax regression problem (docs/math.md §6)`);
   out(`  C: ${rows} × ${cols}, dense rows (${problem.nnz} non-zeros), x* uniform on the unit sphere`);
   out(`  model: softmax-unit, φ = identity, scale a = n, b = φ(a∘softmax(Cx*)): x* is the exact minimiser`);
   out(`  generated in ${((Date.now() - started) / 1000).toFixed(2)} s\n`);

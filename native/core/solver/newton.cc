@@ -17,6 +17,15 @@ namespace softnewton::detail {
 // Factors h + μI into `factor`, raising μ from a tenth of the last successful value (or 0) by
 // factors of 10 until the Cholesky succeeds. Returns false when even μ = 1e8 · max|diag(h)| fails.
 bool factorWithDamping(int64_t d, const std::vector<double>& h, std::vector<double>& factor, double* mu) {
+  // The damping schedule, relative to scale = max|diag(h)| (docs/math.md §5): μ starts a tenth below
+  // the last successful value, is dropped to 0 below kForgetBelow·scale, then runs from kFirst·scale
+  // to kLast·scale by kGrowth; kMaxTries bounds the loop whatever the arithmetic does.
+  constexpr double kShrink = 10.0;
+  constexpr double kForgetBelow = 1e-12;
+  constexpr double kFirst = 1e-8;
+  constexpr double kLast = 1e8;
+  constexpr double kGrowth = 10.0;
+  constexpr int kMaxTries = 40;
   double scale = 0.0;
   for (int64_t j = 0; j < d; ++j) scale = std::max(scale, std::fabs(h[j * d + j]));
   if (!(scale > 0)) scale = 1.0;
@@ -26,20 +35,20 @@ bool factorWithDamping(int64_t d, const std::vector<double>& h, std::vector<doub
   // OpenBLAS's dpotrf accepts a NaN on the diagonal and returns a NaN factor as a success.
   for (double v : h)
     if (!std::isfinite(v)) return false;
-  const double limit = 1e8 * scale;
-  double trial = *mu / 10.0;
-  if (trial < 1e-12 * scale) trial = 0.0;
+  const double limit = kLast * scale;
+  double trial = *mu / kShrink;
+  if (trial < kForgetBelow * scale) trial = 0.0;
   // At most 0, then 1e-8·scale … 1e8·scale: 18 tries. The cap also ends the loop where 1e-8·scale
   // underflows to 0 (a subnormal diagonal: found by property tests, it looped forever on trial = 0);
   // the first non-zero trial is then the smallest normal double.
-  for (int tries = 0; tries < 40 && trial <= limit && std::isfinite(trial); ++tries) {
+  for (int tries = 0; tries < kMaxTries && trial <= limit && std::isfinite(trial); ++tries) {
     factor = h;
     addDiagonal(d, trial, factor.data());
     if (cholesky(d, factor.data())) {
       *mu = trial;
       return true;
     }
-    trial = trial == 0.0 ? std::max(1e-8 * scale, std::numeric_limits<double>::min()) : trial * 10.0;
+    trial = trial == 0.0 ? std::max(kFirst * scale, std::numeric_limits<double>::min()) : trial * kGrowth;
   }
   return false;
 }
