@@ -16,6 +16,7 @@
         "native/core/objective.cc",
         "native/core/linalg.cc",
         "native/core/planted.cc",
+        "native/core/footprint.cc",
         "native/core/strassen.cc",
         "native/core/sketch/sketch.cc",
         "native/core/sketch/leverage.cc",
@@ -32,7 +33,8 @@
         "native/binding/sketch_binding.cc",
         "native/binding/solve_binding.cc",
         "native/binding/bench_binding.cc",
-        "native/binding/certify_binding.cc"
+        "native/binding/certify_binding.cc",
+        "native/binding/limits_binding.cc"
       ],
       "include_dirs": ["native"],
       "cflags_cc": [

@@ -5,6 +5,7 @@
 #include "binding/bench_binding.h"
 #include "binding/certify_binding.h"
 #include "binding/generate.h"
+#include "binding/limits_binding.h"
 #include "binding/problem_handle.h"
 #include "binding/sketch_binding.h"
 #include "binding/solve_binding.h"
@@ -48,6 +49,10 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
                            function("symmetricEigenvalues", SymmetricEigenvalues),
                            function("generalizedEigenvalues", GeneralizedEigenvalues),
                            function("weightedGram", WeightedGram),
+                           InstanceValue("limits", Limits(env), napi_enumerable),
+                           InstanceValue("names", Names(env), napi_enumerable),
+                           function("footprint", Footprint),
+                           function("hessianFootprint", HessianFootprint),
                        });
 }
 

@@ -69,17 +69,34 @@ Napi::Int32Array requireInt32Array(Napi::Env env, Napi::Value v, const std::stri
   return requireTyped<Napi::Int32Array>(env, v, field, expectedLength, napi_int32_array, "Int32Array");
 }
 
+namespace {
+// The names JavaScript uses, once: parsing and the exported name lists (modelNames, unitNames) read these.
+const std::pair<const char*, ModelKind> kModels[] = {
+    {"softmax-unit", ModelKind::SoftmaxUnit}, {"softmax", ModelKind::Softmax}, {"relu-softmax", ModelKind::ReluSoftmax}};
+const std::pair<const char*, Unit> kUnits[] = {
+    {"identity", Unit::Identity}, {"relu", Unit::Relu}, {"sigmoid", Unit::Sigmoid}, {"tanh", Unit::Tanh},
+    {"softplus", Unit::Softplus}, {"exp", Unit::Exp},   {"gelu", Unit::Gelu}};
+}  // namespace
+
+std::vector<std::string> modelNames() {
+  std::vector<std::string> out;
+  for (const auto& entry : kModels) out.emplace_back(entry.first);
+  return out;
+}
+
+std::vector<std::string> unitNames() {
+  std::vector<std::string> out;
+  for (const auto& entry : kUnits) out.emplace_back(entry.first);
+  return out;
+}
+
 ModelKind parseModel(Napi::Env env, const std::string& name) {
-  if (name == "softmax-unit") return ModelKind::SoftmaxUnit;
-  if (name == "softmax") return ModelKind::Softmax;
-  if (name == "relu-softmax") return ModelKind::ReluSoftmax;
+  for (const auto& [modelName, model] : kModels)
+    if (name == modelName) return model;
   fail(env, "model: unknown model '" + name + "'");
 }
 
 Unit parseUnit(Napi::Env env, const std::string& name) {
-  static const std::pair<const char*, Unit> kUnits[] = {
-      {"identity", Unit::Identity}, {"relu", Unit::Relu}, {"sigmoid", Unit::Sigmoid}, {"tanh", Unit::Tanh},
-      {"softplus", Unit::Softplus}, {"exp", Unit::Exp},   {"gelu", Unit::Gelu}};
   for (const auto& [unitName, unit] : kUnits)
     if (name == unitName) return unit;
   fail(env, "unit: unknown unit '" + name + "'");

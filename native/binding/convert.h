@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/model.h"
 
@@ -28,6 +29,9 @@ Napi::Int32Array requireInt32Array(Napi::Env env, Napi::Value v, const std::stri
                                    int64_t expectedLength);
 
 ModelKind parseModel(Napi::Env env, const std::string& name);
+// The names parseModel and parseUnit accept, in their documented order.
+std::vector<std::string> modelNames();
+std::vector<std::string> unitNames();
 Unit parseUnit(Napi::Env env, const std::string& name);
 
 // A scale, bias or weight: a Float64Array of length 1 (one value for all rows) or n.

@@ -12,6 +12,7 @@
 
 #include "binding/convert.h"
 #include "binding/problem_handle.h"
+#include "core/limits.h"
 #include "core/linalg.h"
 #include "core/sketch/sketch.h"
 
@@ -50,8 +51,8 @@ Request parseRequest(const Napi::CallbackInfo& info, bool spectrum) {
   if (!o.Get("rows").IsUndefined()) r.options.rows = requireCount(o, "rows", 0, (int64_t{1} << 53) - 1);
   if (!o.Get("seed").IsUndefined()) r.options.seed = requireSeed(o, "seed");
   if (!o.Get("osnapNonzeros").IsUndefined())
-    r.options.osnapNonzeros = static_cast<int>(requireCount(o, "osnapNonzeros", INT32_MIN, INT32_MAX));
-  if (!o.Get("threads").IsUndefined()) r.options.threads = static_cast<int>(requireCount(o, "threads", 1, 256));
+    r.options.osnapNonzeros = static_cast<int>(requireCount(o, "osnapNonzeros", 1, limits::kMaxOsnapNonzeros));
+  if (!o.Get("threads").IsUndefined()) r.options.threads = static_cast<int>(requireCount(o, "threads", 1, limits::kMaxThreads));
   if (!o.Get("cancel").IsUndefined()) {
     // Read during this (synchronous) call only; the argument keeps the array alive meanwhile.
     auto cancel = requireInt32Array(env, o.Get("cancel"), "cancel", 1);

@@ -6,6 +6,7 @@
 
 #include "binding/convert.h"
 #include "binding/problem_handle.h"
+#include "core/limits.h"
 #include "core/solver/solver.h"
 
 namespace softnewton::binding {
@@ -58,18 +59,18 @@ SolveJob parseJob(const Napi::CallbackInfo& info) {
   SolverOptions& s = job.options;
   s.method = parseMethod(env, requireString(o, "method"));
   s.sketch.kind = parseSketch(env, requireString(o, "sketch"));
-  s.sketch.rows = requireCount(o, "sketchRows", 0, INT32_MAX);
-  s.sketch.osnapNonzeros = static_cast<int>(requireCount(o, "osnapNonzeros", 1, 64));
-  s.sketch.threads = static_cast<int>(requireCount(o, "threads", 1, 256));
+  s.sketch.rows = requireCount(o, "sketchRows", 0, limits::kMaxSketchRows);
+  s.sketch.osnapNonzeros = static_cast<int>(requireCount(o, "osnapNonzeros", 1, limits::kMaxOsnapNonzeros));
+  s.sketch.threads = static_cast<int>(requireCount(o, "threads", 1, limits::kMaxThreads));
   s.eps0 = requireNumber(o, "eps0");
-  if (!(s.eps0 > 0 && s.eps0 < 1)) fail(env, "eps0: must be in (0, 1)");
+  if (!(s.eps0 > limits::kEps0Above && s.eps0 < limits::kEps0Below)) fail(env, "eps0: must be in (0, 1)");
   s.tol = requireNumber(o, "tol");
   s.atol = requireNumber(o, "atol");
   s.decrementTol = requireNumber(o, "decrementTol");
   if (s.tol < 0 || s.atol < 0 || s.decrementTol < 0) fail(env, "tol: tolerances must be >= 0");
-  s.maxIterations = static_cast<int>(requireCount(o, "maxIter", 0, 1000000));
-  s.maxInnerIterations = static_cast<int>(requireCount(o, "maxInner", 1, 100000));
-  s.lbfgsMemory = static_cast<int>(requireCount(o, "lbfgsMemory", 1, 1000));
+  s.maxIterations = static_cast<int>(requireCount(o, "maxIter", 0, limits::kMaxIterations));
+  s.maxInnerIterations = static_cast<int>(requireCount(o, "maxInner", 1, limits::kMaxInnerIterations));
+  s.lbfgsMemory = static_cast<int>(requireCount(o, "lbfgsMemory", 1, limits::kMaxLbfgsMemory));
   s.seed = requireSeed(o, "seed");
   job.x0 = optionalPoint(env, o, "x0", d);
   job.hasX0 = !job.x0.empty();

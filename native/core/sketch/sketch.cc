@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "core/limits.h"
 #include "core/linalg.h"
 #include "core/sketch/kinds.h"
 
@@ -29,8 +30,8 @@ namespace {
 // the worst error stays within ε₀ at this k.
 constexpr double kRowsConstant = 3.0;
 
-// Keeps the 8-bit slot field of the row hash (kinds.h) unambiguous; OSNAP needs only a few.
-constexpr int kMaxOsnapNonzeros = 256;
+// The range of s, and why: core/limits.h.
+constexpr int kMaxOsnapNonzeros = limits::kMaxOsnapNonzeros;
 
 [[noreturn]] void invalid(const std::string& message) { throw std::invalid_argument(message); }
 
@@ -98,7 +99,8 @@ SketchKind resolveAuto(const MatrixView& c, int64_t k) {
 }
 
 int64_t sketchRowsForEpsilon(int64_t rows, int64_t d, double eps0) {
-  if (!(eps0 > 0.0 && eps0 <= 1.0)) invalid("epsilon: must be in (0, 1], got " + std::to_string(eps0));
+  if (!(eps0 > limits::kEps0Above && eps0 < limits::kEps0Below))
+    invalid("epsilon: must be in (0, 1), got " + std::to_string(eps0));
   if (d < 1) invalid("cols: must be >= 1");
   const double dd = static_cast<double>(d);
   const double k = std::ceil(kRowsConstant * dd * std::log(dd + 1.0) / (eps0 * eps0));

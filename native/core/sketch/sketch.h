@@ -46,7 +46,7 @@ SketchKind resolveAuto(const MatrixView& c, int64_t k);
 
 // The documented default k for a target spectral error ε₀: k = ⌈c · d · ln(d + 1) / ε₀²⌉ capped at n
 // (and at least 1). c and how it was measured: sketch.cc. Throws std::invalid_argument unless
-// 0 < ε₀ ≤ 1.
+// 0 < ε₀ < 1 (core/limits.h).
 int64_t sketchRowsForEpsilon(int64_t rows, int64_t d, double eps0);
 
 }  // namespace softnewton
