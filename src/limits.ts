@@ -4,27 +4,18 @@
  * the estimate, instead of failing half-way (a `std::bad_alloc` deep in a sketch, or the operating
  * system's out-of-memory killer taking the whole process).
  *
- * The estimate counts what the native solver allocates for one solve, in 8-byte words
- * (docs/reliability.md explains each term). With n rows, d columns, k sketch rows:
- *
- * - every method: two points (x, z = Cx, five per-row terms, ∇L, CᵀU): 12n + 8d; the model's
- *   scratch and the line search's C·p: 2n; the result and its trace: 64 words per iteration;
- * - approx-newton, newton, newton-pcg: the d × d Hessian approximation and its Cholesky factor,
- *   2d²; newton-pcg's CG vectors, n + 4d; and the sketch:
- *   - `none` (and `newton`): the Gram's row blocks, 2 · 256 · d;
- *   - `leverage`: the embedding and its LQ, (max(4d, 2d + 20) + d) · d; the score map, 2 d·t
- *     (t ≤ d probe columns); per-row scores and probabilities, 5n; the samples, 5k; the Gram blocks;
- *   - `countsketch` / `osnap`: the k × d embedding Π D^{1/2} C, k·d (the largest term when k is large);
- *   - `uniform`: 2n + 5k and the Gram blocks;
- *   - `auto`: the larger of `none` and `leverage`;
- * - lbfgs: liblbfgs's 2m vectors of d and its work vectors, (2m + 5) · d.
- *
- * The problem's own arrays (C, b, the parameters) are not counted: they exist before the solve.
- * With `starts`, up to min(starts, available cores) solves run at once, each with this footprint.
+ * The estimate is native: native/core/footprint.cc computes it from the solver's own allocations,
+ * next to them, so that it follows the code (docs/reliability.md explains the terms).
+ * test/footprint.test.ts holds it to the measured peak resident memory of real solves. The
+ * problem's own arrays (C, b, the parameters) are not counted: they exist before the solve. With
+ * `starts`, up to min(starts, available cores) solves run at once, each with this footprint.
  */
 import * as os from 'node:os';
-import { InputError } from './errors';
+import type { NativeFootprintOptions, NativeProblem } from './addon';
+import { fromNative, InputError } from './errors';
 import { native } from './native';
+import { checkOption, solveOption } from './options';
+import type { Footprint } from './types';
 import { requireNumber } from './validate';
 
 /** The share of the machine's memory (or of the process's constrained memory) a solve may use by default. */
@@ -38,69 +29,34 @@ export function defaultMaxMemoryBytes(): number {
   return Math.floor(DEFAULT_MEMORY_FRACTION * total);
 }
 
-/** What the estimate needs to know about a solve (the resolved options of `resolveSolveOptions`). */
-export interface FootprintOptions {
-  method: string;
-  sketch: string;
-  sketchRows: number;
-  eps0: number;
-  osnapNonzeros: number;
-  maxIter: number;
-  lbfgsMemory: number;
-}
+/** What the estimate reads of a solve's options; omitted ones take their defaults (src/options.ts). */
+export type FootprintOptions = Partial<NativeFootprintOptions>;
 
-export interface Footprint {
-  /** The estimate, in bytes. */
-  bytes: number;
-  /** The estimate's parts, in bytes, largest first. */
-  parts: [string, number][];
-}
+export type { Footprint } from './types';
 
-const WORD = 8;
-const GRAM_BLOCK_ROWS = 256;
-const TRACE_WORDS_PER_ITERATION = 64;
-
-/** The estimated peak memory of one native solve of an n × d problem (see the module comment). */
-export function estimateSolveFootprint(problem: { rows: number; cols: number }, o: FootprintOptions): Footprint {
-  const n = problem.rows;
-  const d = problem.cols;
-  const parts: Record<string, number> = {};
-  parts['per-row vectors (two points, model scratch, line search)'] = 14 * n + 8 * d;
-  parts['result and trace'] = (o.maxIter + 1) * TRACE_WORDS_PER_ITERATION + 3 * d;
-  if (o.method === 'lbfgs') {
-    parts['L-BFGS history'] = (2 * o.lbfgsMemory + 5) * d;
-  } else if (o.method !== 'gd') {
-    parts['d × d Hessian approximation and its Cholesky factor'] = 2 * d * d;
-    if (o.method === 'newton-pcg') parts['CG vectors'] = n + 4 * d;
-    const kind = o.method === 'newton' ? 'none' : o.sketch;
-    const k = Math.max(o.sketchRows > 0 ? o.sketchRows : derivedSketchRows(n, d, o.eps0), kind === 'osnap' ? o.osnapNonzeros : 1);
-    const gramBlocks = 2 * GRAM_BLOCK_ROWS * d;
-    const embedding = (Math.max(4 * d, 2 * d + 20) + d) * d;
-    const probes = Math.min(d, Math.ceil(4 * Math.log(Math.max(n, 2))) + 4);
-    const leverage = embedding + 2 * d * probes + 5 * n + 5 * k + gramBlocks;
-    const sketchWords: Record<string, [string, number]> = {
-      none: ['exact Gram row blocks', gramBlocks + n],
-      leverage: ['leverage sketch (embedding, scores, samples)', leverage],
-      countsketch: [`k × d sketch buffer (k = ${k})`, k * d + n],
-      osnap: [`k × d sketch buffer (k = ${k})`, k * d + n],
-      uniform: ['uniform samples', 2 * n + 5 * k + gramBlocks],
-      auto: ['sketch (auto: exact or leverage, whichever is larger)', Math.max(gramBlocks + n, leverage)],
-    };
-    const [name, words] = sketchWords[kind] ?? sketchWords.auto;
-    parts[name] = words;
-  }
-  const sorted = Object.entries(parts)
-    .map(([name, words]): [string, number] => [name, words * WORD])
-    .sort((a, b) => b[1] - a[1]);
-  return { bytes: sorted.reduce((s, [, bytes]) => s + bytes, 0), parts: sorted };
-}
-
-/** k derived from ε₀ as the native solver derives it (capped at n). */
-function derivedSketchRows(n: number, d: number, eps0: number): number {
+/**
+ * The estimated peak memory of one native solve (native/core/footprint.cc). `problem` is a Problem
+ * (its non-zeros and the cost `auto` compares are then known) or just its shape.
+ */
+export function estimateSolveFootprint(
+  problem: { rows: number; cols: number; nnz?: number; handle?: NativeProblem },
+  options: FootprintOptions = {},
+): Footprint {
+  const o: NativeFootprintOptions = {
+    method: checkOption(solveOption('method'), options.method) as NativeFootprintOptions['method'],
+    sketch: checkOption(solveOption('sketch'), options.sketch) as NativeFootprintOptions['sketch'],
+    sketchRows: checkOption(solveOption('sketchRows'), options.sketchRows) as number,
+    eps0: checkOption(solveOption('eps0'), options.eps0) as number,
+    osnapNonzeros: checkOption(solveOption('osnapNonzeros'), options.osnapNonzeros) as number,
+    maxIter: checkOption(solveOption('maxIter'), options.maxIter) as number,
+    lbfgsMemory: checkOption(solveOption('lbfgsMemory'), options.lbfgsMemory) as number,
+    threads: checkOption(solveOption('threads'), options.threads) as number,
+  };
+  const shape = problem.handle ?? { rows: problem.rows, cols: problem.cols, nnz: problem.nnz };
   try {
-    return native().sketchRowsForEpsilon(n, d, eps0);
-  } catch {
-    return Math.max(1, Math.min(n, Math.ceil((3 * d * Math.log(d + 1)) / (eps0 * eps0))));
+    return native().footprint(shape, o);
+  } catch (error) {
+    return fromNative(error);
   }
 }
 
@@ -126,8 +82,8 @@ export function resolveMaxMemory(value: unknown, field = 'maxMemoryBytes'): numb
  * at once) would need more than `maxMemoryBytes` (default: half the machine's memory).
  */
 export function checkSolveMemory(
-  problem: { rows: number; cols: number },
-  options: FootprintOptions,
+  problem: { rows: number; cols: number; nnz?: number; handle?: NativeProblem },
+  options: NativeFootprintOptions,
   maxMemoryBytes: unknown,
   starts?: unknown,
 ): Footprint {
@@ -156,7 +112,7 @@ export function checkSolveMemory(
  */
 export function checkHessianMemory(problem: { rows: number; cols: number }, maxMemoryBytes?: unknown): void {
   const limit = resolveMaxMemory(maxMemoryBytes);
-  const bytes = WORD * (problem.cols * problem.cols + 8 * problem.rows + 2 * GRAM_BLOCK_ROWS * problem.cols);
+  const bytes = native().hessianFootprint(problem.rows, problem.cols);
   if (bytes > limit) {
     throw new InputError('maxMemoryBytes', `the dense ${problem.cols} × ${problem.cols} Hessian would need about ${formatBytes(bytes)}, more than the limit of ${formatBytes(limit)}; use hessianVector(x, v) instead`);
   }

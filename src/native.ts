@@ -1,68 +1,12 @@
 /**
- * Loads the native addon once per thread. When loading fails, one error lists the likely causes
+ * Loads the native addon once per thread, as the type src/addon.ts declares. When loading fails, one error lists the likely causes
  * and the fix for each, rather than a bare dlopen message.
  */
 import * as path from 'node:path';
+import type { NativeAddon, NativeProblemSpec } from './addon';
 import type { Matrix } from './matrix';
-import type { HessianPieces } from './problem';
 
-export interface NativeProblemSpec {
-  rows: number;
-  cols: number;
-  data?: Float64Array;
-  indptr?: Int32Array;
-  indices?: Int32Array;
-  values?: Float64Array;
-  target: Float64Array;
-  model: string;
-  unit: string;
-  scale: Float64Array;
-  bias: Float64Array;
-  weight: Float64Array;
-  ridge: number;
-}
-
-
-export interface NativeProblem {
-  evaluate(x: Float64Array): { loss: number; gradient: Float64Array };
-  pieces(x: Float64Array): HessianPieces;
-  hessian(x: Float64Array): Float64Array;
-  hessianVector(x: Float64Array, v: Float64Array): Float64Array;
-  predict(x: Float64Array): Float64Array;
-}
-
-export interface NativeSketchOptions {
-  kind?: string;
-  rows?: number;
-  seed?: number;
-  osnapNonzeros?: number;
-  /** Threads for the row passes; the sketch is the same bit for bit for every value. */
-  threads?: number;
-  /** A cancel flag: non-zero makes the sketch throw ("cancelled: …") from inside its row passes. */
-  cancel?: Int32Array;
-}
-
-export interface NativeSketchReport {
-  kind: string;
-  rows: number;
-  negativeRows: number;
-  negativePart: 'none' | 'exact' | 'sketched';
-}
-
-export interface NativeAddon {
-  NativeProblem: new (spec: NativeProblemSpec) => NativeProblem;
-  generatePlanted(options: {
-    rows: number; cols: number; density: number; radius: number; noise: number; seed: number; conditioning: number;
-    model: string; unit: string; scale: Float64Array; bias: Float64Array;
-  }): { indptr: Int32Array; indices: Int32Array; values: Float64Array; xStar: Float64Array; target: Float64Array };
-  blasThreads(threads?: number): number;
-  sketchGram(problem: NativeProblem, x: Float64Array, options: NativeSketchOptions): { gram: Float64Array; report: NativeSketchReport };
-  sketchSpectrum(problem: NativeProblem, x: Float64Array, options: NativeSketchOptions & { relativeTo?: 'signed' | 'absolute' }): { minEig: number; maxEig: number; report: NativeSketchReport };
-  sketchRowsForEpsilon(rows: number, cols: number, epsilon: number): number;
-  solve(problem: NativeProblem, options: object, onIteration: ((row: never) => void) | undefined, cancel: Int32Array): Promise<unknown>;
-  /** On the calling thread; onIteration is called synchronously, cancel read like solve's. */
-  solveSync(problem: NativeProblem, options: object, onIteration?: (row: never) => void, cancel?: Int32Array): unknown;
-}
+export type { NativeAddon, NativeProblem, NativeProblemSpec, NativeSketchOptions, NativeSketchReport } from './addon';
 
 let addon: NativeAddon | undefined;
 

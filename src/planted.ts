@@ -5,10 +5,10 @@
  * `softmax` keeps its fixed scale 1).
  */
 import type { CsrMatrix } from './matrix';
-import { fromNative, InputError } from './errors';
+import { fromNative } from './errors';
 import { native } from './native';
 import { MODELS, ModelName, Problem, UNITS, UnitName } from './problem';
-import { requireChoice, requireInteger, requireNumber, requireRowParameter } from './validate';
+import { requireChoice, requireInteger, requireNumber, requireRowParameter, requireSoftmaxDefaults } from './validate';
 
 export interface PlantedOptions {
   rows: number;
@@ -44,12 +44,7 @@ export function generatePlanted(options: PlantedOptions): PlantedProblem {
   const density = requireNumber('density', options.density ?? 1, { min: 0, max: 1, exclusiveMin: true });
   const model = requireChoice('model', options.model ?? 'softmax-unit', MODELS);
   const unit = requireChoice('unit', options.unit ?? 'identity', UNITS);
-  if (model === 'softmax') {
-    // The one-layer model is φ = identity, a = 1, c = 0: generate exactly that, or say why not.
-    if (options.unit !== undefined && options.unit !== 'identity') throw new InputError('unit', `model softmax has no unit (it is identity), received "${options.unit}"`);
-    if (options.scale !== undefined && options.scale !== 1) throw new InputError('scale', 'model softmax has scale 1; use softmax-unit for another scale');
-    if (options.bias !== undefined && options.bias !== 0) throw new InputError('bias', 'model softmax has bias 0; use softmax-unit for a bias');
-  }
+  requireSoftmaxDefaults(model, options);
   const defaultScale = model === 'softmax' ? 1 : rows;
   const scaleOption = options.scale === 'n' ? rows : (options.scale ?? defaultScale);
   const scale = requireRowParameter('scale', scaleOption, rows);

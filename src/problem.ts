@@ -13,13 +13,13 @@
 import { fromNative, InputError } from './errors';
 import { Matrix, nnz, validateMatrix } from './matrix';
 import { checkHessianMemory } from './limits';
-import { matrixFields, native, NativeProblem, NativeProblemSpec } from './native';
-import { requireChoice, requireNumber, requireRowParameter, requireVector } from './validate';
+import type { NativeProblem, NativeProblemSpec } from './addon';
+import { matrixFields, native } from './native';
+import { HessianPieces, ModelName, MODELS, UnitName, UNITS } from './types';
+import { requireChoice, requireNumber, requireRowParameter, requireSoftmaxDefaults, requireVector } from './validate';
 
-export const MODELS = ['softmax-unit', 'softmax', 'relu-softmax'] as const;
-export const UNITS = ['identity', 'relu', 'sigmoid', 'tanh', 'softplus', 'exp', 'gelu'] as const;
-export type ModelName = (typeof MODELS)[number];
-export type UnitName = (typeof UNITS)[number];
+export { MODELS, UNITS } from './types';
+export type { HessianPieces, ModelName, UnitName } from './types';
 
 export interface ModelOptions {
   /** `softmax-unit` (default): ½‖φ(a∘softmax(Cx) + c) − b‖². `softmax`: ½‖softmax(Cx) − b‖².
@@ -35,23 +35,6 @@ export interface ModelOptions {
   w?: number | Float64Array | number[];
   /** λ ≥ 0, the ridge ½ λ‖x‖². Default 0. */
   ridge?: number;
-}
-
-/** The Hessian at a point as MATH.md section 3 structures it: ∇²ℓ(z) = diag(δ) + U S Uᵀ. */
-export interface HessianPieces {
-  loss: number;
-  /** z = Cx */
-  z: Float64Array;
-  /** ∇ℓ(z) + w²∘z: the gradient in row space (∇L = Cᵀ gradZ + λx). */
-  gradZ: Float64Array;
-  delta: Float64Array;
-  /** D = δ + w² */
-  D: Float64Array;
-  /** The two columns of U: u0 = s and u1 = q (masked by 1[z > 0] for relu-softmax). */
-  u0: Float64Array;
-  u1: Float64Array;
-  /** S, 2 × 2 row-major: [σ, −1, −1, 0] with σ = γ + 2α. */
-  S: Float64Array;
 }
 
 export class Problem {
@@ -80,12 +63,7 @@ export class Problem {
     if (typeof o !== 'object') throw new InputError('options', 'expected an object');
     this.model = requireChoice('model', o.model ?? 'softmax-unit', MODELS);
     this.unit = requireChoice('unit', o.unit ?? 'identity', UNITS);
-    if (this.model === 'softmax') {
-      // The one-layer model is the special case φ = identity, a = 1, c = 0: other values are a mistake.
-      if (o.unit !== undefined && o.unit !== 'identity') throw new InputError('unit', `model softmax has no unit (it is identity), received "${o.unit}"`);
-      if (o.scale !== undefined && o.scale !== 1) throw new InputError('scale', 'model softmax has scale 1; use softmax-unit for another scale');
-      if (o.bias !== undefined && o.bias !== 0) throw new InputError('bias', 'model softmax has bias 0; use softmax-unit for a bias');
-    }
+    requireSoftmaxDefaults(this.model, o);
     this.scale = requireRowParameter('scale', o.scale === 'n' ? this.rows : (o.scale ?? 1), this.rows);
     this.bias = requireRowParameter('bias', o.bias ?? 0, this.rows);
     this.w = requireRowParameter('w', o.w ?? 0, this.rows, { min: 0 });

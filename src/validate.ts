@@ -22,16 +22,30 @@ export function isFiniteNumber(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
 }
 
-export function requireNumber(field: string, v: unknown, { min = -Infinity, max = Infinity, exclusiveMin = false } = {}): number {
-  const ok = isFiniteNumber(v) && (exclusiveMin ? v > min : v >= min) && v <= max;
-  if (!ok) {
-    const range = [
-      min > -Infinity ? `${exclusiveMin ? '>' : '>='} ${min}` : '',
-      max < Infinity ? `<= ${max}` : '',
-    ].filter(Boolean).join(' and ');
-    throw invalid(field, `a finite number${range ? ` ${range}` : ''}`, v);
-  }
-  return v as number;
+/** A numeric range; the bounds are inclusive unless said otherwise. */
+export interface NumberRange {
+  min?: number;
+  max?: number;
+  exclusiveMin?: boolean;
+  exclusiveMax?: boolean;
+}
+
+/** `a finite number > 0 and < 1`: the words every range error uses. */
+export function describeRange({ min = -Infinity, max = Infinity, exclusiveMin = false, exclusiveMax = false }: NumberRange): string {
+  const range = [
+    min > -Infinity ? `${exclusiveMin ? '>' : '>='} ${min}` : '',
+    max < Infinity ? `${exclusiveMax ? '<' : '<='} ${max}` : '',
+  ].filter(Boolean).join(' and ');
+  return `a finite number${range ? ` ${range}` : ''}`;
+}
+
+export function inRange(v: number, { min = -Infinity, max = Infinity, exclusiveMin = false, exclusiveMax = false }: NumberRange): boolean {
+  return Number.isFinite(v) && (exclusiveMin ? v > min : v >= min) && (exclusiveMax ? v < max : v <= max);
+}
+
+export function requireNumber(field: string, v: unknown, range: NumberRange = {}): number {
+  if (!(isFiniteNumber(v) && inRange(v, range))) throw invalid(field, describeRange(range), v);
+  return v;
 }
 
 export function requireInteger(field: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -68,4 +82,28 @@ export function requireRowParameter(field: string, v: unknown, rows: number, { m
   const bad = out.findIndex((x) => x < min);
   if (bad >= 0) throw new InputError(field, `entry ${bad} is ${out[bad]}: every entry must be >= ${min}`);
   return out;
+}
+
+/**
+ * Model `softmax` is `softmax-unit` with φ = identity, a = 1, c = 0 (docs/math.md §2): another unit,
+ * scale or bias is a mistake, refused here for every caller (Problem, generatePlanted, the CLI).
+ * `fields` names them as the caller's user knows them (`unit` or `--unit`); `shown` are the values
+ * as the user gave them, for the message.
+ */
+export function requireSoftmaxDefaults(
+  model: string,
+  given: { unit?: unknown; scale?: unknown; bias?: unknown },
+  fields: { unit: string; scale: string; bias: string } = { unit: 'unit', scale: 'scale', bias: 'bias' },
+  shown: { unit?: unknown; scale?: unknown; bias?: unknown } = given,
+): void {
+  if (model !== 'softmax') return;
+  if (given.unit !== undefined && given.unit !== 'identity') {
+    throw new InputError(fields.unit, `model softmax has no unit (it is identity), received ${describe(shown.unit)}; use model softmax-unit`);
+  }
+  if (given.scale !== undefined && given.scale !== 1) {
+    throw new InputError(fields.scale, `model softmax has scale 1, received ${describe(shown.scale)}; use model softmax-unit for another scale`);
+  }
+  if (given.bias !== undefined && given.bias !== 0) {
+    throw new InputError(fields.bias, `model softmax has bias 0, received ${describe(shown.bias)}; use model softmax-unit for a bias`);
+  }
 }

@@ -9,8 +9,9 @@ import * as fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { DataFormatError, InputError, NumericalError } from '../errors';
 import { MAX_INDEX } from '../matrix';
-import { ModelOptions, MODELS, ModelName, UNITS, UnitName } from '../problem';
-import { describe, invalid } from '../validate';
+import type { ModelOptions } from '../problem';
+import { MODELS, ModelName, UNITS, UnitName } from '../types';
+import { describe, describeRange, inRange, invalid, NumberRange, requireSoftmaxDefaults } from '../validate';
 
 export const EXIT = {
   ok: 0,
@@ -33,19 +34,9 @@ export interface CommandModule {
 /** Strict decimal syntax: `Number()` alone would also accept '', ' ', '0x1f' and 'Infinity'. */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-export function parseNumberFlag(
-  flag: string,
-  raw: string,
-  { min = -Infinity, max = Infinity, exclusiveMin = false }: { min?: number; max?: number; exclusiveMin?: boolean } = {},
-): number {
+export function parseNumberFlag(flag: string, raw: string, range: NumberRange = {}): number {
   const value = DECIMAL.test(raw) ? Number(raw) : NaN;
-  const ok = Number.isFinite(value) && (exclusiveMin ? value > min : value >= min) && value <= max;
-  if (!ok) {
-    const range = [min > -Infinity ? `${exclusiveMin ? '>' : '>='} ${min}` : '', max < Infinity ? `<= ${max}` : '']
-      .filter(Boolean)
-      .join(' and ');
-    throw invalid(flag, `a finite number${range ? ` ${range}` : ''}`, raw);
-  }
+  if (!inRange(value, range)) throw invalid(flag, describeRange(range), raw);
   return value;
 }
 
@@ -102,17 +93,7 @@ export function modelOptionsFrom(flags: ModelFlags): ModelOptions {
   if (flags.bias !== undefined) options.bias = parseNumberFlag('--bias', flags.bias);
   if (flags.w !== undefined) options.w = parseNumberFlag('--w', flags.w, { min: 0 });
   if (flags.ridge !== undefined) options.ridge = parseNumberFlag('--ridge', flags.ridge, { min: 0 });
-  if (options.model === 'softmax') {
-    if (options.unit !== undefined && options.unit !== 'identity') {
-      throw new InputError('--unit', `model softmax has no unit (it is identity), received ${describe(options.unit)}; use --model softmax-unit`);
-    }
-    if (options.scale !== undefined && options.scale !== 1) {
-      throw new InputError('--scale', `model softmax has scale 1, received ${describe(flags.scale)}; use --model softmax-unit`);
-    }
-    if (options.bias !== undefined && options.bias !== 0) {
-      throw new InputError('--bias', `model softmax has bias 0, received ${describe(flags.bias)}; use --model softmax-unit`);
-    }
-  }
+  requireSoftmaxDefaults(options.model ?? 'softmax-unit', options, { unit: '--unit', scale: '--scale', bias: '--bias' }, flags);
   return options;
 }
 

@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { InputError } from '../errors';
 import { TraceRun, writeTrace, writeVector } from '../io/results';
 import { writeConvergencePlot } from '../plot/convergence';
-import type { SolveResult, TraceRow } from '../solve';
+import type { SolveResult, TraceRow } from '../types';
 
 export interface OutputFlags {
   outX?: string;

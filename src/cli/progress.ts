@@ -8,7 +8,7 @@
  * target = max(tol·‖∇L₀‖, atol), or the share of maxIter used, whichever is further.
  */
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
-import type { TraceRow } from '../solve';
+import type { TraceRow } from '../types';
 
 export interface Progress {
   onIteration(row: TraceRow, start: number): void;

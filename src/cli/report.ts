@@ -1,7 +1,7 @@
 /**
  * Human-readable solve reports: a summary line and the trace as an aligned table.
  */
-import type { SolveResult, TraceRow } from '../solve';
+import type { SolveResult, TraceRow } from '../types';
 
 function sci(v: number | null, digits = 2): string {
   if (v === null || v === undefined) return '-';

@@ -4,7 +4,7 @@
  * full round-trip precision.
  */
 import { InputError } from '../errors';
-import type { TraceRow } from '../solve';
+import { TRACE_FIELDS, TraceRow } from '../types';
 import { describe, requireVector } from '../validate';
 import { writeNpy } from './npy';
 import { formatNumber, requireFileName, withoutGzip, WRITE_CHUNK_CHARS, writeChunks } from './text';
@@ -25,11 +25,8 @@ export interface TraceRun {
   trace: readonly TraceRow[];
 }
 
-/** The trace columns in their documented order; any further fields of the rows follow. */
-export const TRACE_COLUMNS = [
-  'iteration', 'loss', 'gradNorm', 'distance', 'step', 'backtracks', 'mu', 'decrement', 'sketch', 'sketchRows',
-  'negativePart', 'innerIterations', 'secondsSparse', 'secondsSketch', 'secondsDense', 'seconds',
-] as const;
+/** The trace columns in their documented order (src/types.ts lists them once); any further fields of the rows follow. */
+export const TRACE_COLUMNS = TRACE_FIELDS;
 
 function columnsOf(runs: readonly TraceRun[]): string[] {
   const columns: string[] = ['run', ...TRACE_COLUMNS];

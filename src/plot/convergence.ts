@@ -3,7 +3,7 @@
  * log scales, side by side, one line per run (a start of a multi-start solve, or a sketch).
  * Linear convergence is a straight line down; quadratic convergence bends ever more steeply.
  */
-import type { TraceRow } from '../solve';
+import type { TraceRow } from '../types';
 import { InputError } from '../errors';
 import { CHART_CONFIG, ChartSpec, renderSvg, writeSvg } from './svg';
 

@@ -16,14 +16,13 @@
 import { setMaxListeners } from 'node:events';
 import { AbortError } from '../errors';
 import type { Problem } from '../problem';
-import type { NativeSolveOptions, SolveResult, TraceRow } from '../solve';
-import type { SolverPool } from './pool';
+import type { NativeSolveOptions, SolveResult, StartResult, TraceRow } from '../types';
 
-export interface StartResult extends SolveResult {
-  /** The start's seed: its start point (without x0) and its sketches come from it. */
-  seed: number;
-  /** The start point when it was drawn around options.x0; null for the default start of `seed`. */
-  x0: Float64Array | null;
+export type { StartResult } from '../types';
+
+/** What the starts need of a pool (a SolverPool, src/pool/pool.ts, which imports this module). */
+export interface StartRunner {
+  run(problem: Problem, options: NativeSolveOptions, hooks: { signal?: AbortSignal; onIteration?: (row: TraceRow) => void }): Promise<SolveResult>;
 }
 
 const MASK64 = (1n << 64n) - 1n;
@@ -85,7 +84,7 @@ export interface StartHooks {
  * with that failure once none of them is running any more.
  */
 export async function solveStarts(
-  pool: SolverPool,
+  pool: StartRunner,
   problem: Problem,
   options: NativeSolveOptions,
   count: number,

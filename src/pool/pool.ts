@@ -26,8 +26,11 @@ import type Piscina from 'piscina';
 import { AbortError, fromNative, InputError, SoftnewtonError } from '../errors';
 import { native } from '../native';
 import type { Problem } from '../problem';
-import type { NativeSolveOptions, SolveOptions, SolveResult, TraceRow } from '../solve';
-import { requireInteger } from '../validate';
+import { checkSolveMemory } from '../limits';
+import { resolveSolveOptions } from '../options';
+import type { NativeSolveOptions, PoolHandle, SolveOptions, SolveResult, TraceRow } from '../types';
+import { invalid, requireInteger } from '../validate';
+import { solveStarts } from './multistart';
 import { sharedProblem } from './shared';
 import { CANCEL, SolveReply, SolveTask, STARTED } from './task';
 
@@ -86,7 +89,9 @@ function applyBlasThreads(): void {
     return;
   }
   if (blasBefore === undefined) blasBefore = native().blasThreads();
-  native().blasThreads(Math.min(...[...openPools].map((p) => p.blasThreadsPerWorker)));
+  let fewest = Infinity;
+  for (const p of openPools) fewest = Math.min(fewest, p.blasThreadsPerWorker);
+  native().blasThreads(fewest);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -113,7 +118,7 @@ class Flight {
   }
 }
 
-export class SolverPool {
+export class SolverPool implements PoolHandle {
   readonly workers: number;
   readonly blasThreadsPerWorker: number;
   readonly cores: number;
@@ -186,9 +191,8 @@ export class SolverPool {
    * options are solve()'s; `threads` defaults to blasThreadsPerWorker here.
    */
   solve(problem: Problem, options: SolveOptions = {}): Promise<SolveResult> {
-    // Lazily required: solve.ts requires this module too.
-    const { solve } = require('../solve') as typeof import('../solve');
-    return solve(problem, { ...options, pool: this });
+    const withPool = { ...options, pool: this };
+    return solveInPool(problem, withPool, resolveSolveOptions(problem, withPool));
   }
 
   /** The sketch threads a task gets when the caller did not say. */
@@ -357,6 +361,24 @@ export async function withDefaultPool<T>(work: (pool: SolverPool) => Promise<T>)
       }, DEFAULT_POOL_IDLE_MS).unref();
     }
   }
+}
+
+/**
+ * One start, or `starts` starts, in `options.pool` or the shared default pool; `resolved` are the
+ * options resolveSolveOptions made of `options`. solve() and SolverPool.solve() both end here.
+ */
+export function solveInPool(problem: Problem, options: SolveOptions, resolved: NativeSolveOptions): Promise<SolveResult> {
+  if (options.pool !== undefined && !(options.pool instanceof SolverPool)) throw invalid('pool', 'a SolverPool', options.pool);
+  // The memory cap (src/limits.ts): with starts, as many solves as run at once.
+  checkSolveMemory(problem, resolved, options.maxMemoryBytes, options.starts);
+  const { signal, onIteration, starts } = options;
+  const run = (pool: SolverPool): Promise<SolveResult> => {
+    const inPool = options.threads === undefined ? { ...resolved, threads: pool.defaultThreads() } : resolved;
+    pool.check(inPool);
+    if (starts === undefined) return pool.run(problem, inPool, { signal, onIteration: onIteration && ((row) => onIteration(row, 0)) });
+    return solveStarts(pool, problem, inPool, starts, { signal, onIteration });
+  };
+  return options.pool ? run(options.pool as SolverPool) : withDefaultPool(run);
 }
 
 /** The default pool's stats, or undefined while there is none. */

@@ -11,7 +11,7 @@
  * The copy is a snapshot: a Problem's arrays must not change after it was built (they were
  * validated then), and through a pool a change would not be seen.
  */
-import type { NativeProblemSpec } from '../native';
+import type { NativeProblemSpec } from '../addon';
 import type { Problem } from '../problem';
 
 /** What a worker needs to rebuild a Problem: its spec over shared arrays, and an id to cache it by. */

@@ -2,8 +2,8 @@
  * What the main thread and a pool worker exchange for one solve (pool.ts sends, worker.ts runs).
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { NativeProblemSpec } from '../native';
-import type { NativeSolveOptions, SolveResult } from '../solve';
+import type { NativeProblemSpec } from '../addon';
+import type { NativeSolveOptions, SolveResult } from '../types';
 
 /** control[CANCEL] ≠ 0: stop (read by the native loop). control[STARTED] = 1: a worker took the task. */
 export const CANCEL = 0;

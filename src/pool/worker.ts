@@ -16,7 +16,7 @@
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { threadId } from 'node:worker_threads';
 import { native, NativeProblem } from '../native';
-import type { SolveResult } from '../solve';
+import type { SolveResult } from '../types';
 import { CANCEL, SolveReply, SolveTask, STARTED } from './task';
 
 export const MAX_CACHED_PROBLEMS = 8;
@@ -44,7 +44,7 @@ export default function solveTask(task: SolveTask): unknown {
     if (Atomics.load(control, CANCEL) !== 0) return { result: null, built: false, threadId } satisfies SolveReply;
     const { problem, built } = problemFor(task);
     const onIteration = port ? (row: unknown) => port.postMessage(row) : undefined;
-    const result = native().solveSync(problem, task.options, onIteration, control) as SolveResult;
+    const result: SolveResult = native().solveSync(problem, task.options, onIteration, control);
     const reply: SolveReply = { result, built, threadId };
     return move({
       get [transferableSymbol]() {
