@@ -52,7 +52,7 @@ export const SOLVE_OPTIONS: readonly OptionSpec[] = [
   { name: 'method', type: 'choice', choices: METHODS, default: 'newton-pcg', defaultText: 'newton-pcg', flag: '--method <name>',
     help: 'the method: newton-pcg (exact Newton system by CG, preconditioned by the sketch), approx-newton (the paper: sketched Hessian), newton, gd, lbfgs' },
   { name: 'sketch', type: 'choice', choices: SKETCHES, default: 'auto', defaultText: 'auto', flag: '--sketch <name>',
-    help: "the sketch of Cᵀ diag(D) C; auto: exact when that is cheaper than leverage sampling counting its scoring passes, else leverage (docs/math.md §4)" },
+    help: 'the sketch of Cᵀ diag(D) C: leverage (the paper), countsketch, osnap, uniform (no guarantee), none (exact), or auto: exact when that is cheaper than leverage sampling counting its scoring passes, else leverage (docs/math.md §4)' },
   { name: 'sketchRows', type: 'integer', range: (l, via) => ({ min: via === 'flag' ? 1 : 0, max: l.sketchRowsMax }), default: 0,
     defaultText: '0: derived from eps0', flag: '--sketch-rows <k>', help: "k, the sketch's rows: k = ⌈3·d·ln(d+1)/ε₀²⌉ capped at n when not given" },
   { name: 'eps0', type: 'number', range: (l) => ({ min: l.eps0Above, max: l.eps0Below, exclusiveMin: true, exclusiveMax: true }), default: 0.5,

@@ -4,58 +4,40 @@
  * without meeting its tolerance.
  */
 import { Command } from 'commander';
+import { optionDefault, SOLVE_OPTIONS, solveOption } from '../options';
 import { closeDefaultPool } from '../pool/pool';
-import { MAX_STARTS, METHODS, SKETCHES, solve, SolveOptions, SolveResult } from '../solve';
-import {
-  addModelFlags, asFlagError, EXIT, ModelFlags, modelOptionsFrom, parseChoiceFlag, parseIntegerFlag, parseNumberFlag,
-} from './common';
+import { solve, SolveOptions, SolveResult } from '../solve';
+import type { MethodName } from '../types';
+import { addModelFlags, asFlagError, EXIT, ModelFlags, modelOptionsFrom } from './common';
 import { createProgress } from './progress';
 import { addDataFlags, DataFlags, loadProblem } from './data';
+import { addSchemaFlags, flagsByField, optionsFromFlags } from './flags';
 import { addOutputFlags, checkOutputFlags, OutputFlags, writeOutputs } from './outputs';
 import { summaryLine, traceTable } from './report';
 
+/** The solve options the command line offers: every option of the schema with a flag. */
+const FLAGGED = SOLVE_OPTIONS.filter((s) => s.flag);
+
 interface SolveFlags extends ModelFlags, DataFlags, OutputFlags {
-  method?: string;
-  sketch?: string;
-  sketchRows?: string;
-  eps0?: string;
-  tol?: string;
-  atol?: string;
-  maxIter?: string;
-  seed?: string;
   x0?: string;
   xstar?: string;
-  starts?: string;
-  threads?: string;
-  maxMemory?: string;
   json?: boolean;
   /** false with --no-progress */
   progress?: boolean;
+  /** The schema's flags, by commander's property name. */
+  [flag: string]: unknown;
 }
 
 const FLAGS_BY_FIELD = {
-  model: '--model', unit: '--unit', scale: '--scale', bias: '--bias', w: '--w', ridge: '--ridge', method: '--method',
-  sketch: '--sketch', sketchRows: '--sketch-rows', eps0: '--eps0', tol: '--tol', atol: '--atol', maxIter: '--max-iter',
-  seed: '--seed', x0: '--x0', xStar: '--xstar', osnapNonzeros: '--sketch-rows', starts: '--starts', threads: '--threads',
-  maxMemoryBytes: '--max-memory',
-} as const;
+  model: '--model', unit: '--unit', scale: '--scale', bias: '--bias', w: '--w', ridge: '--ridge', ...flagsByField(FLAGGED),
+};
 
 /** The solver options named by the flags; flags not given stay undefined so the API's defaults apply. */
 export function solveOptionsFrom(flags: SolveFlags): SolveOptions {
-  const options: SolveOptions = {};
-  if (flags.method !== undefined) options.method = parseChoiceFlag('--method', flags.method, METHODS);
-  if (flags.sketch !== undefined) options.sketch = parseChoiceFlag('--sketch', flags.sketch, SKETCHES);
-  if (flags.sketchRows !== undefined) options.sketchRows = parseIntegerFlag('--sketch-rows', flags.sketchRows, 1);
-  if (flags.eps0 !== undefined) options.eps0 = parseNumberFlag('--eps0', flags.eps0, { min: 0, max: 0.999, exclusiveMin: true });
-  if (flags.tol !== undefined) options.tol = parseNumberFlag('--tol', flags.tol, { min: 0 });
-  if (flags.atol !== undefined) options.atol = parseNumberFlag('--atol', flags.atol, { min: 0 });
-  if (flags.maxIter !== undefined) options.maxIter = parseIntegerFlag('--max-iter', flags.maxIter, 0, 1_000_000);
-  if (flags.seed !== undefined) options.seed = parseIntegerFlag('--seed', flags.seed, 0, Number.MAX_SAFE_INTEGER);
-  if (flags.starts !== undefined) options.starts = parseIntegerFlag('--starts', flags.starts, 1, MAX_STARTS);
-  if (flags.threads !== undefined) options.threads = parseIntegerFlag('--threads', flags.threads, 1, 256);
-  if (flags.maxMemory !== undefined) options.maxMemoryBytes = parseNumberFlag('--max-memory', flags.maxMemory, { min: 0, exclusiveMin: true });
-  return options;
+  return optionsFromFlags(flags, FLAGGED) as SolveOptions;
 }
+
+const DEFAULT_METHOD = optionDefault(solveOption('method')) as MethodName;
 
 /** One line per start: the multi-start summary of the text report. */
 function startsTable(result: SolveResult): string {
@@ -79,7 +61,8 @@ async function run(flags: SolveFlags): Promise<void> {
   // Progress on stderr: bars on a terminal, plain lines otherwise, nothing with --json.
   const progress = createProgress({
     stream: process.stderr, enabled: !flags.json && flags.progress !== false, starts: options.starts ?? 1,
-    tol: options.tol ?? 1e-8, atol: options.atol ?? 0, maxIter: options.maxIter ?? 100,
+    tol: options.tol ?? (optionDefault(solveOption('tol')) as number), atol: options.atol ?? (optionDefault(solveOption('atol')) as number),
+    maxIter: options.maxIter ?? (optionDefault(solveOption('maxIter')) as number),
   });
   options.onIteration = (row, start) => progress.onIteration(row, start);
   let result;
@@ -98,13 +81,13 @@ async function run(flags: SolveFlags): Promise<void> {
     process.stdout.write(`${JSON.stringify({ x: Array.from(x), loss, gradNorm, iterations, converged, stopReason, message, seconds, trace, ...(starts ? { starts } : {}) })}\n`);
   } else {
     process.stdout.write(
-      `${summaryLine(result, options.method ?? 'newton-pcg')}\n` +
+      `${summaryLine(result, options.method ?? DEFAULT_METHOD)}\n` +
         `data: ${flags.data} (${problem.rows} rows, ${problem.cols} columns, ${problem.nnz} non-zeros), model ${problem.model}/${problem.unit}\n\n` +
         (result.starts ? `${result.starts.length} starts, best ${(result.best ?? 0) + 1}:\n${startsTable(result)}\n\ntrace of start ${(result.best ?? 0) + 1}:\n` : '') +
         `${traceTable(result.trace)}\n`,
     );
   }
-  await writeOutputs(flags, result, { subtitle: `${flags.data} (${problem.rows} × ${problem.cols}), ${problem.model}/${problem.unit}, ${options.method ?? 'newton-pcg'}` });
+  await writeOutputs(flags, result, { subtitle: `${flags.data} (${problem.rows} × ${problem.cols}), ${problem.model}/${problem.unit}, ${options.method ?? DEFAULT_METHOD}` });
   if (!result.converged) process.exitCode = EXIT.notConverged;
 }
 
@@ -115,20 +98,8 @@ export function register(program: Command): void {
   addDataFlags(command);
   addModelFlags(command, { regularisation: true, scaleDefault: '1' });
   addOutputFlags(command);
+  addSchemaFlags(command, FLAGGED);
   command
-    .option('--method <name>', `${METHODS.join(', ')} (default newton-pcg)`)
-    .option('--sketch <name>', `${SKETCHES.join(', ')} (default auto: exact when cheaper, else leverage)`)
-    .option('--sketch-rows <k>', 'rows of the sketch (default: derived from --eps0)')
-    .option('--eps0 <e>', "the sketch's target spectral error, in (0, 1) (default 0.5)")
-    .option('--tol <t>', 'relative tolerance: stop when ‖∇L(x)‖ ≤ t·‖∇L(x₀)‖ (default 1e-8)')
-    .option('--atol <a>', 'absolute tolerance: stop when ‖∇L(x)‖ ≤ a (default 0: off)')
-    .option('--max-iter <n>', 'iterations at most (default 100)')
-    .option('--seed <s>', 'seeds the start point and the sketches (default 0)')
-    .option('--x0 <file>', 'start point: a JSON array of d numbers (default: small seeded random)')
-    .option('--xstar <file>', 'a known minimiser: the trace records ‖x_t − x*‖')
-    .option('--starts <k>', 'run k independently seeded starts in parallel (worker threads) and keep the best by final loss')
-    .option('--threads <n>', 'native threads for the sketch\'s row passes (same result for every n; default 1, with --starts 1 per worker)')
-    .option('--max-memory <bytes>', 'refuse a solve whose estimated memory exceeds this many bytes (default: half the machine\'s memory; docs/reliability.md)')
     .option('--json', 'print one JSON object {x, loss, gradNorm, iterations, converged, stopReason, message, seconds, trace} (with --starts also starts: [{seed, loss, gradNorm, iterations, converged, trace}], top-level fields from the best start)')
     .option('--no-progress', 'no progress on stderr (shown by default without --json: bars on a terminal, lines otherwise)')
     .addHelpText('after', '\nExamples:\n  softnewton generate --rows 20000 --cols 50 --density 1 --out p.svm --xstar xs.json\n' +
