@@ -41,15 +41,29 @@ Napi::Float64Array toArray(Napi::Env env, const std::vector<double>& v) {
 
 }  // namespace
 
+// The one route to each spectrum (dsyevd; dsygvd, which factors b by Cholesky, reduces with dsygst
+// and calls dsyevd): every eigenvalue the addon reports comes through these two.
+bool symmetricSpectrum(int64_t d, std::vector<double>& a, std::vector<double>& w) {
+  w.resize(d);
+  const lapack_int n = static_cast<lapack_int>(d);
+  return LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'N', 'U', n, a.data(), n, w.data()) == 0;
+}
+
+PencilStatus pencilSpectrum(int64_t d, std::vector<double>& a, std::vector<double>& b, std::vector<double>& w) {
+  w.resize(d);
+  const lapack_int n = static_cast<lapack_int>(d);
+  const lapack_int status = LAPACKE_dsygvd(LAPACK_COL_MAJOR, 1, 'N', 'U', n, a.data(), n, b.data(), n, w.data());
+  if (status == 0) return PencilStatus::Ok;
+  return status > n ? PencilStatus::NotDefinite : PencilStatus::NoConvergence;
+}
+
 // symmetricEigenvalues(m, d) → the d eigenvalues of the symmetric d × d matrix m, ascending.
 Napi::Value SymmetricEigenvalues(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int64_t d = dimensionArgument(info, 1);
   std::vector<double> a = squareArgument(env, info.Length() > 0 ? info[0] : env.Undefined(), "m", d);
-  std::vector<double> w(d);
-  const lapack_int n = static_cast<lapack_int>(d);
-  if (LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'N', 'U', n, a.data(), n, w.data()) != 0)
-    throw Napi::RangeError::New(env, "m: the eigenvalue iteration did not converge");
+  std::vector<double> w;
+  if (!symmetricSpectrum(d, a, w)) throw Napi::RangeError::New(env, "m: the eigenvalue iteration did not converge");
   return toArray(env, w);
 }
 
@@ -60,11 +74,10 @@ Napi::Value GeneralizedEigenvalues(const Napi::CallbackInfo& info) {
   const int64_t d = dimensionArgument(info, 2);
   std::vector<double> a = squareArgument(env, info.Length() > 0 ? info[0] : env.Undefined(), "a", d);
   std::vector<double> b = squareArgument(env, info.Length() > 1 ? info[1] : env.Undefined(), "b", d);
-  std::vector<double> w(d);
-  const lapack_int n = static_cast<lapack_int>(d);
-  const lapack_int status = LAPACKE_dsygvd(LAPACK_COL_MAJOR, 1, 'N', 'U', n, a.data(), n, b.data(), n, w.data());
-  if (status > n) throw Napi::RangeError::New(env, "b: is not positive definite");
-  if (status != 0) throw Napi::RangeError::New(env, "a: the eigenvalue iteration did not converge");
+  std::vector<double> w;
+  const PencilStatus status = pencilSpectrum(d, a, b, w);
+  if (status == PencilStatus::NotDefinite) throw Napi::RangeError::New(env, "b: is not positive definite");
+  if (status == PencilStatus::NoConvergence) throw Napi::RangeError::New(env, "a: the eigenvalue iteration did not converge");
   return toArray(env, w);
 }
 

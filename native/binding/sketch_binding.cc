@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "binding/certify_binding.h"
 #include "binding/convert.h"
 #include "binding/problem_handle.h"
 #include "core/limits.h"
@@ -126,14 +127,12 @@ Napi::Value SketchSpectrum(const Napi::CallbackInfo& info) {
     accumulateGram(c, magnitude.data(), nullptr, n, reference.data());
     for (int64_t p = 0; p < d * d; ++p) approx[p] += reference[p] - exact[p];
   }
-  if (!cholesky(d, reference.data()))
+  // The eigenvalues of the pencil (approx, reference), through certify's one route (certify_binding.h).
+  std::vector<double> eigenvalues;
+  const PencilStatus status = pencilSpectrum(d, approx, reference, eigenvalues);
+  if (status == PencilStatus::NotDefinite)
     throw Napi::RangeError::New(env, r.absolute ? "x: Cᵀ|D|C is not positive definite" : "x: M is not positive definite");
-  const lapack_int nd = static_cast<lapack_int>(d);
-  // approx ← R⁻ᵀ approx R⁻¹ with reference = RᵀR: the same eigenvalues as the generalized problem.
-  if (LAPACKE_dsygst_work(LAPACK_COL_MAJOR, 1, 'U', nd, approx.data(), nd, reference.data(), nd) != 0)
-    throw std::runtime_error("sketchSpectrum: dsygst failed");
-  std::vector<double> eigenvalues(d);
-  if (LAPACKE_dsyev(LAPACK_COL_MAJOR, 'N', 'U', nd, approx.data(), nd, eigenvalues.data()) != 0)
+  if (status == PencilStatus::NoConvergence)
     throw Napi::RangeError::New(env, "x: the eigenvalues of the sketch did not converge");
   Napi::Object out = Napi::Object::New(env);
   out.Set("minEig", eigenvalues.front());
