@@ -31,12 +31,9 @@ export function newSection(title: string): Section {
   return { title, markdown: [], plots: {}, figures: {}, seconds: 0 };
 }
 
-export function median(values: number[]): number {
-  if (values.length === 0) return NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+import { median } from '../src/numeric';
+
+export { median };
 
 export function now(): number {
   return performance.now() / 1000;

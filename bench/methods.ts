@@ -2,6 +2,7 @@
 // in one run, median of `REPEATS` timed solves each. This decides the default method.
 //
 //   node dist/bench/methods.js [--quick]
+import { median } from '../src/numeric';
 import { generatePlanted, Problem, solveSync, SolveOptions } from '../src';
 
 interface Case {
@@ -35,10 +36,6 @@ const methods: [string, SolveOptions][] = [
   ['gd', { method: 'gd', maxIter: 5000 }],
 ];
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 console.log(`# Time to ‖∇L‖ ≤ 1e-10·‖∇L(x₀)‖, median of ${REPEATS} (node dist/bench/methods.js${quick ? ' --quick' : ''})\n`);
 console.log('| problem | method | seconds | iterations | CG steps | converged | × fastest |');

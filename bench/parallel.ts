@@ -18,16 +18,12 @@ import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { plantedProblem, Problem, solve, solveSync, SolveOptions, SolverPool } from '../src';
 import { native } from '../src/native';
+import { median } from '../src/numeric';
 import { cores } from '../src/pool/pool';
 
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 2 : 3;
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 function now(): number {
   return performance.now() / 1000;

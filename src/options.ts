@@ -17,7 +17,7 @@ import { native } from './native';
 import { METHODS, NativeSolveOptions, SKETCHES, SolveOptions } from './types';
 import { invalid, NumberRange, requireChoice, requireInteger, requireNumber, requireVector } from './validate';
 
-export type OptionType = 'choice' | 'integer' | 'number' | 'vector' | 'function' | 'signal' | 'pool';
+export type OptionType = 'choice' | 'choiceList' | 'boolean' | 'integer' | 'number' | 'vector' | 'function' | 'signal' | 'pool';
 
 /** Where a value comes from: the API (any value of the type) or a command-line flag (a string). */
 export type Via = 'api' | 'flag';
@@ -26,12 +26,12 @@ export interface OptionSpec {
   /** The API's name (`sketchRows`). */
   name: string;
   type: OptionType;
-  /** For `choice`: the accepted names. */
+  /** For `choice` and `choiceList`: the accepted names. */
   choices?: readonly string[];
   /** For `integer` and `number`: the accepted range (native limits where the native code has them). */
   range?: (limits: NativeLimits, via: Via) => NumberRange;
   /** The value an omitted option takes; a function when it depends on the machine. Absent: none. */
-  default?: string | number | (() => number);
+  default?: string | number | boolean | (() => number);
   /** The default as the docs and the help state it. */
   defaultText: string;
   /** The command-line flag and its argument (`--sketch-rows <k>`); absent when the CLI has none. */
@@ -110,7 +110,7 @@ export function optionRange(spec: OptionSpec, via: Via = 'api'): NumberRange {
 }
 
 /** The default value of `spec`, evaluated (undefined when it has none). */
-export function optionDefault(spec: OptionSpec): string | number | undefined {
+export function optionDefault(spec: OptionSpec): string | number | boolean | undefined {
   return typeof spec.default === 'function' ? spec.default() : spec.default;
 }
 
@@ -124,6 +124,12 @@ export function checkOption(spec: OptionSpec, value: unknown, field: string = sp
   switch (spec.type) {
     case 'choice':
       return requireChoice(field, v, spec.choices ?? []);
+    case 'choiceList':
+      if (!Array.isArray(v)) throw invalid(field, `an array of names (${(spec.choices ?? []).join(', ')})`, v);
+      return v.map((c: unknown, k) => requireChoice(`${field}[${k}]`, c, spec.choices ?? []));
+    case 'boolean':
+      if (typeof v !== 'boolean') throw invalid(field, 'true or false', v);
+      return v;
     case 'integer': {
       const r = optionRange(spec);
       return requireInteger(field, v, r.min ?? Number.MIN_SAFE_INTEGER, r.max ?? Number.MAX_SAFE_INTEGER);
@@ -189,6 +195,8 @@ export function resolveSolveOptions(problem: { cols: number }, options: SolveOpt
 /** The range of a numeric option as the docs state it: `0 < x < 1`, `1 … 64`, `≥ 0`. */
 export function rangeText(spec: OptionSpec): string {
   if (spec.type === 'choice') return (spec.choices ?? []).map((c) => `\`${c}\``).join(', ');
+  if (spec.type === 'choiceList') return `a list of ${(spec.choices ?? []).map((c) => `\`${c}\``).join(', ')}`;
+  if (spec.type === 'boolean') return 'true, false';
   if (spec.type === 'vector') return 'd numbers';
   if (spec.type === 'function') return 'a function';
   if (spec.type === 'signal') return 'an AbortSignal';

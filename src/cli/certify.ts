@@ -1,65 +1,47 @@
 /**
- * `softnewton certify`: the theory side by side with the data (src/certify.ts) at a point, by
+ * `softnewton certify`: the theory side by side with the data (src/certify/) at a point, by
  * default the solution of approximate Newton: definiteness of ∇²L, the Hessian's Lipschitz
  * constant, the sketch's spectral error, the observed against the predicted local rate, and the
  * standing assumptions. A readable report, or one JSON object with --json; --plot draws the runs.
- * Exit 1 when ∇²L is not positive definite at the point (the certificate fails), else 0.
+ * The exit code follows the verdict: 0 when the certificate holds, 1 when it does not (∇²L not
+ * positive definite at the point, the approx-newton run not converged, the runs at different
+ * stationary points, or a rate slower than predicted; the report lists which).
  */
 import { Command } from 'commander';
-import { Certificate, certify, CertifyOptions } from '../certify';
+import { Certificate, certify, CERTIFY_OPTIONS, CertifyOptions } from '../certify';
+import { InputError } from '../errors';
 import { writeConvergencePlot } from '../plot/convergence';
 import { Problem } from '../problem';
-import { SKETCHES, SketchName } from '../solve';
-import {
-  addModelFlags, asFlagError, EXIT, ModelFlags, modelOptionsFrom, parseChoiceFlag, parseIntegerFlag, parseNumberFlag,
-} from './common';
+import { addModelFlags, asFlagError, EXIT, ModelFlags, modelOptionsFrom } from './common';
 import { addDataFlags, DataFlags, loadProblem } from './data';
-import { InputError } from '../errors';
+import { addSchemaFlags, flagsByField, optionsFromFlags } from './flags';
 
 interface CertifyFlags extends ModelFlags, DataFlags {
   x?: string;
   xstar?: string;
   x0?: string;
-  sketch?: string;
-  sketchRows?: string;
-  eps0?: string;
-  seed?: string;
-  draws?: string;
-  samples?: string;
-  radius?: string;
-  compare?: string;
-  tol?: string;
-  maxIter?: string;
   /** false with --no-solve */
   solve?: boolean;
   json?: boolean;
   plot?: string;
+  /** The schema's flags, by commander's property name. */
+  [flag: string]: unknown;
 }
 
+const FLAGGED = CERTIFY_OPTIONS.filter((s) => s.flag);
+
 const FLAGS_BY_FIELD = {
-  model: '--model', unit: '--unit', scale: '--scale', bias: '--bias', w: '--w', ridge: '--ridge', x: '--x', xStar: '--xstar', x0: '--x0',
-  sketch: '--sketch', sketchRows: '--sketch-rows', eps0: '--eps0', seed: '--seed', sketchDraws: '--draws', samples: '--samples',
-  radius: '--radius', tol: '--tol', maxIter: '--max-iter', solve: '--no-solve',
-} as const;
+  model: '--model', unit: '--unit', scale: '--scale', bias: '--bias', w: '--w', ridge: '--ridge', ...flagsByField(FLAGGED),
+};
 
 function certifyOptionsFrom(flags: CertifyFlags): CertifyOptions {
-  const o: CertifyOptions = {};
-  if (flags.sketch !== undefined) o.sketch = parseChoiceFlag('--sketch', flags.sketch, SKETCHES);
-  if (flags.sketchRows !== undefined) o.sketchRows = parseIntegerFlag('--sketch-rows', flags.sketchRows, 1);
-  if (flags.eps0 !== undefined) o.eps0 = parseNumberFlag('--eps0', flags.eps0, { min: 0, max: 0.999, exclusiveMin: true });
-  if (flags.seed !== undefined) o.seed = parseIntegerFlag('--seed', flags.seed, 0, Number.MAX_SAFE_INTEGER);
-  if (flags.draws !== undefined) o.sketchDraws = parseIntegerFlag('--draws', flags.draws, 1, 1000);
-  if (flags.samples !== undefined) o.samples = parseIntegerFlag('--samples', flags.samples, 1, 1000);
-  if (flags.radius !== undefined) o.radius = parseNumberFlag('--radius', flags.radius, { min: 0, exclusiveMin: true });
-  if (flags.tol !== undefined) o.tol = parseNumberFlag('--tol', flags.tol, { min: 0 });
-  if (flags.maxIter !== undefined) o.maxIter = parseIntegerFlag('--max-iter', flags.maxIter, 1, 1_000_000);
-  if (flags.compare !== undefined) {
-    o.compare = flags.compare.split(',').map((s) => s.trim()).filter(Boolean).map((s) => parseChoiceFlag<SketchName>('--compare', s, SKETCHES));
-  }
+  const o = optionsFromFlags(flags, FLAGGED) as CertifyOptions;
   if (flags.solve === false) {
     if (flags.x === undefined) throw new InputError('--no-solve', 'without a solve there is no solution to certify: give --x');
     if (flags.plot !== undefined) throw new InputError('--plot', 'the plot draws the solves, and --no-solve runs none');
     o.solve = false;
+  } else {
+    delete o.solve;
   }
   return o;
 }
@@ -73,6 +55,7 @@ const VERDICT = {
   slower: 'SLOWER than predicted',
   noPrediction: 'no prediction',
   unmeasured: 'not measured',
+  differentPoints: 'NOT RATED: the runs ended at different stationary points',
 } as const;
 
 /** The certificate as a report for people: one section per claim, each with its numbers. */
@@ -95,11 +78,18 @@ export function formatCertificate(c: Certificate, context: { data: string; probl
   out(`sketch           ${s.kind}${s.kind !== s.requested ? ` (for ${s.requested})` : ''}${s.kind === 'none' ? ' (exact)' : `, k = ${s.rows} rows`}: ` +
     (s.epsilon === null ? s.note : `spectral error ε = ${fix(s.epsilon)} (max of ${s.draws} draws, mean ${fix(s.epsilonMean)}) against ${s.relativeTo === 'signed' ? 'M = Cᵀ diag(D) C' : 'Cᵀ|D|C (D has negative entries)'}` +
       (s.negativePart !== 'none' ? `; negative part of D ${s.negativePart}` : '')));
+  if (s.capped) out(`                 k is capped at n = ${s.capped.rows}: ε₀ asks for k = ${s.capped.wanted}, so the sample cannot be a (1 ± ε₀) approximation`);
   const r = c.rate;
   out(`local rate       observed ${fix(r.observed)} per iteration` + (r.window ? ` (geometric mean of ‖x_t − x*‖ ratios, iterations ${r.window[0]}–${r.window[1]}; from ‖∇L‖: ${fix(r.observedFromGradient)})` : ''));
   out(`                 predicted: εκ = ${fix(r.epsilonKappa)} (ε = ${fix(r.epsilon)}, κ = λ_max(∇²L⁻¹Cᵀ|D|C) = ${fix(r.kappa)}), bound εκ/(1 − εκ) = ${fix(r.bound)}, ` +
     `linearised max|1 − 1/μ(∇²L⁻¹H̃)| = ${fix(r.linearised)}`);
   out(`                 → ${VERDICT[r.verdict]}${r.note ? `: ${r.note}` : ''}`);
+  if (c.stationary) {
+    const st = c.stationary;
+    out(`stationary point ${st.same ? 'the same' : 'DIFFERENT'}: approx-newton L = ${sci(st.solution.loss, 6)}, ‖∇L‖ = ${sci(st.solution.gradNorm)}; ` +
+      `${st.reference.source === 'newton' ? 'exact Newton' : 'given x*'} L = ${sci(st.reference.loss, 6)}, ‖∇L‖ = ${sci(st.reference.gradNorm)}; ‖x − x*‖ = ${sci(st.distance)}` +
+      (st.note ? `\n                 ${st.note}` : ''));
+  }
   if (r.quadratic.observed !== null || r.quadratic.predicted !== null) {
     out(`exact Newton     quadratic: max e_t/e_{t−1}² = ${sci(r.quadratic.observed)}, against M/(2λ_min) = ${sci(r.quadratic.predicted)}`);
   }
@@ -118,6 +108,7 @@ export function formatCertificate(c: Certificate, context: { data: string; probl
   }
   if (a.localRadius !== null) out(`  local region   Newton is quadratic within ‖x − x*‖ < 2λ_min/(3M) = ${sci(a.localRadius)}`);
   out();
+  out(c.verdict.holds ? 'verdict          the certificate holds (exit 0)' : `verdict          the certificate FAILS (exit 1): ${c.verdict.failures.join('; ')}`);
   out(`(${c.seconds.toFixed(2)} s; --json for every number, docs/cli.md for how to read this)`);
   return lines.join('\n');
 }
@@ -150,30 +141,17 @@ async function run(flags: CertifyFlags): Promise<void> {
       legend: 'sketch',
     });
   }
-  if (certificate.hessian.definiteness !== 'positiveDefinite') process.exitCode = EXIT.notConverged;
+  if (!certificate.verdict.holds) process.exitCode = EXIT.certificateFails;
 }
 
 export function register(program: Command): void {
   const command = program
     .command('certify')
-    .description('check the theory on the data at a point (default: the solution): definiteness of ∇²L, Hessian Lipschitz constant, sketch error, local rate, standing assumptions; exit 1 if ∇²L is not positive definite there');
+    .description('check the theory on the data at a point (default: the solution): definiteness of ∇²L, Hessian Lipschitz constant, sketch error, local rate, standing assumptions; exit 1 when the certificate does not hold');
   addDataFlags(command);
   addModelFlags(command, { regularisation: true, scaleDefault: '1' });
+  addSchemaFlags(command, FLAGGED);
   command
-    .option('--x <file>', 'the point to certify: a JSON array of d numbers (default: the solution of approx-newton)')
-    .option('--xstar <file>', "a known minimiser for ‖x_t − x*‖ (default: exact Newton's solution)")
-    .option('--x0 <file>', "start point of the solves (default: the solver's seeded start)")
-    .option('--sketch <name>', `the sketch to measure and solve with: ${SKETCHES.join(', ')} (default leverage, the paper's)`)
-    .option('--sketch-rows <k>', 'rows of the sketch (default: derived from --eps0)')
-    .option('--eps0 <e>', "the sketch's target spectral error, in (0, 1) (default 0.5)")
-    .option('--compare <list>', 'more sketches to solve with, comma-separated (one line each in --plot), e.g. countsketch,uniform')
-    .option('--seed <s>', 'seeds the solves, the sketches and the sample (default 0)')
-    .option('--draws <n>', 'sketch draws the spectral error is measured over (default 5)')
-    .option('--samples <n>', 'points sampled around x for the Lipschitz estimate (default 8, giving 15 pairs)')
-    .option('--radius <r>', 'radius of the sphere they are drawn on (default 0.1·max(1, ‖x‖))')
-    .option('--tol <t>', 'relative tolerance of the solves (default 1e-10)')
-    .option('--max-iter <n>', 'iterations at most per solve (default 100)')
-    .option('--no-solve', 'run no solve: certify --x only (no rate, no plot)')
     .option('--json', 'print the certificate as one JSON object (docs/cli.md lists its fields)')
     .option('--plot <file.svg>', 'draw ‖∇L‖ and ‖x_t − x*‖ per iteration for each sketch (log scale) as SVG')
     .addHelpText('after', '\nExamples:\n  softnewton certify --data p.svm --cols 50 --scale n\n' +

@@ -17,6 +17,8 @@ export const EXIT = {
   ok: 0,
   /** The solver stopped without meeting its tolerance: a result, reported by `solve`. */
   notConverged: 1,
+  /** `certify`: the certificate does not hold; its verdict lists why (same code, another command's meaning). */
+  certificateFails: 1,
   /** Bad flags, unreadable or malformed files, a model that cannot be evaluated at the given point. */
   userError: 2,
   /** A bug: anything the program did not expect. */

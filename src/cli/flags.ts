@@ -13,9 +13,9 @@ export function flagName(spec: OptionSpec): string {
   return (spec.flag ?? '').split(' ')[0];
 }
 
-/** The property commander stores a flag under: `--sketch-rows` → `sketchRows`, `--xstar` → `xstar`. */
+/** The property commander stores a flag under: `--sketch-rows` → `sketchRows`, `--xstar` → `xstar`, `--no-solve` → `solve`. */
 export function flagProperty(spec: OptionSpec): string {
-  return flagName(spec).replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  return flagName(spec).replace(/^--(no-)?/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 /** The help line of a flag: what it does, its choices, its default. */
@@ -48,6 +48,9 @@ export function optionsFromFlags(flags: Readonly<Record<string, unknown>>, specs
     const flag = flagName(spec);
     const text = String(raw);
     if (spec.type === 'choice') out[spec.name] = parseChoiceFlag(flag, text, spec.choices ?? []);
+    else if (spec.type === 'choiceList') {
+      out[spec.name] = text.split(',').map((s) => s.trim()).filter(Boolean).map((s) => parseChoiceFlag(flag, s, spec.choices ?? []));
+    } else if (spec.type === 'boolean') out[spec.name] = raw === true || raw === 'true';
     else if (spec.type === 'integer') {
       const r = optionRange(spec, 'flag');
       out[spec.name] = parseIntegerFlag(flag, text, r.min ?? 0, r.max ?? Number.MAX_SAFE_INTEGER);
