@@ -132,6 +132,8 @@ export interface NativeAddon {
   weightedGram(problem: NativeProblem, weights: Float64Array): Float64Array;
   readonly limits: NativeLimits;
   readonly names: NativeNames;
+  /** The C++ SolverOptions defaults (core/solver/solver.h); src/options.ts's defaults must equal them. */
+  readonly defaults: Readonly<Record<'method' | 'sketch' | 'sketchRows' | 'osnapNonzeros' | 'eps0' | 'tol' | 'atol' | 'decrementTol' | 'maxIter' | 'maxInner' | 'lbfgsMemory' | 'seed', string | number>>;
   /** The estimated peak memory of one solve (native/core/footprint.cc); a NativeProblem or its shape. */
   footprint(problem: NativeProblem | { rows: number; cols: number; nnz?: number }, options: NativeFootprintOptions): Footprint;
   /** Bytes of Problem.hessian(x). */

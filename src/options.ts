@@ -74,7 +74,7 @@ export const SOLVE_OPTIONS: readonly OptionSpec[] = [
   { name: 'seed', type: 'integer', range: () => ({ min: 0, max: Number.MAX_SAFE_INTEGER }), default: 0, defaultText: '0', flag: '--seed <s>',
     help: 'seeds the start point and every sketch; the same seed gives the same bits' },
   { name: 'x0', type: 'vector', defaultText: 'a small seeded random vector, ‖x₀‖ ≈ 0.1', flag: '--x0 <file>',
-    help: 'the start point (on the command line: a JSON array or .npy file of d numbers)' },
+    help: 'the start point (on the command line: a file holding d numbers)' },
   { name: 'xStar', type: 'vector', defaultText: 'none', flag: '--xstar <file>', help: 'a known minimiser: the trace then records ‖x_t − x*‖' },
   { name: 'threads', type: 'integer', range: (l) => ({ min: 1, max: l.threadsMax }), default: defaultThreads,
     defaultText: "the cores available (in a pool: its threads per worker)", flag: '--threads <n>',

@@ -51,6 +51,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
                            function("weightedGram", WeightedGram),
                            InstanceValue("limits", Limits(env), napi_enumerable),
                            InstanceValue("names", Names(env), napi_enumerable),
+                           InstanceValue("defaults", Defaults(env), napi_enumerable),
                            function("footprint", Footprint),
                            function("hessianFootprint", HessianFootprint),
                        });

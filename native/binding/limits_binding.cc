@@ -45,6 +45,25 @@ Napi::Object Limits(Napi::Env env) {
   return o;
 }
 
+Napi::Object Defaults(Napi::Env env) {
+  const SolverOptions s;
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("method", methodName(s.method));
+  o.Set("sketch", sketchName(s.sketch.kind));
+  o.Set("sketchRows", static_cast<double>(s.sketch.rows));
+  o.Set("osnapNonzeros", s.sketch.osnapNonzeros);
+  o.Set("eps0", s.eps0);
+  o.Set("tol", s.tol);
+  o.Set("atol", s.atol);
+  o.Set("decrementTol", s.decrementTol);
+  o.Set("maxIter", s.maxIterations);
+  o.Set("maxInner", s.maxInnerIterations);
+  o.Set("lbfgsMemory", s.lbfgsMemory);
+  o.Set("seed", static_cast<double>(s.seed));
+  o.Freeze();
+  return o;
+}
+
 Napi::Object Names(Napi::Env env) {
   std::vector<std::string> methods, sketches, stopReasons;
   for (Method m : {Method::NewtonPcg, Method::ApproxNewton, Method::Newton, Method::GradientDescent, Method::Lbfgs})
