@@ -2,7 +2,7 @@
  * The option schema: for every option of solve() (and of certify(), which shares most of them)
  * its name, type, default, range, command-line flag and help text, written once. It drives
  *
- * - the API's validation (resolveSolveOptions here, resolveCertifyOptions in src/certify/options.ts),
+ * - the API's validation (resolveSolveOptions in src/resolve.ts, resolveCertifyOptions in src/certify/options.ts),
  * - the commander flags and their parsing (src/cli/flags.ts),
  * - the options tables of the docs (optionsMarkdown; test/options.test.ts checks that
  *   docs/cli.md holds exactly what it renders, `node dist/src/cli/docs-options.js` rewrites it).
@@ -14,7 +14,7 @@ import * as os from 'node:os';
 import type { NativeLimits } from './addon';
 import { InputError } from './errors';
 import { native } from './native';
-import { METHODS, NativeSolveOptions, SKETCHES, SolveOptions } from './types';
+import { METHODS, SKETCHES } from './types';
 import { invalid, NumberRange, requireChoice, requireInteger, requireNumber, requireVector } from './validate';
 
 export type OptionType = 'choice' | 'choiceList' | 'boolean' | 'integer' | 'number' | 'vector' | 'function' | 'signal' | 'pool';
@@ -156,40 +156,6 @@ export function checkKnownOptions(options: unknown, specs: readonly OptionSpec[]
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) throw new InputError(`options.${key}`, `unknown option; known options are ${known.join(', ')}`);
   }
-}
-
-/**
- * The options as the native solver takes them: every field present and checked against the schema.
- * The pool, starts and memory checks that need more than one option are the callers' (src/solve.ts,
- * src/pool/pool.ts, src/limits.ts).
- */
-export function resolveSolveOptions(problem: { cols: number }, options: SolveOptions = {}): NativeSolveOptions {
-  checkKnownOptions(options, SOLVE_OPTIONS);
-  const o = options as Record<string, unknown>;
-  const value = <T>(name: string): T => checkOption(SOLVE_BY_NAME.get(name)!, o[name], name, problem.cols) as T;
-  for (const name of ['onIteration', 'signal', 'starts', 'maxMemoryBytes']) value(name);
-  const resolved: NativeSolveOptions = {
-    method: value('method'),
-    sketch: value('sketch'),
-    sketchRows: value('sketchRows'),
-    eps0: value('eps0'),
-    osnapNonzeros: value('osnapNonzeros'),
-    tol: value('tol'),
-    atol: value('atol'),
-    decrementTol: value('decrementTol'),
-    maxIter: value('maxIter'),
-    maxInner: value('maxInner'),
-    lbfgsMemory: value('lbfgsMemory'),
-    seed: value('seed'),
-    threads: value('threads'),
-    x0: value('x0'),
-    xStar: value('xStar'),
-  };
-  // Only where it matters: OSNAP needs s ≤ k; the default s = 4 must not refuse sketchRows 1–3 for other sketches.
-  if (resolved.sketchRows > 0 && resolved.osnapNonzeros > resolved.sketchRows && (resolved.sketch === 'osnap' || o.osnapNonzeros !== undefined)) {
-    throw new InputError('osnapNonzeros', `must not exceed sketchRows (${resolved.sketchRows})`);
-  }
-  return resolved;
 }
 
 /** The range of a numeric option as the docs state it: `0 < x < 1`, `1 … 64`, `≥ 0`. */

@@ -8,22 +8,20 @@
  * the option. Every option's default, range and meaning: the schema in src/options.ts.
  */
 import { AbortError, fromNative, InputError } from './errors';
-import { checkSolveMemory } from './limits';
 import { native } from './native';
-import { resolveSolveOptions } from './options';
+import { resolveSolveOptions } from './resolve';
 import { solveInPool } from './pool/pool';
 import type { Problem } from './problem';
 import type { SolveOptions, SolveResult, TraceRow } from './types';
 
 export { METHODS, SKETCHES, STOP_REASONS } from './types';
 export type { MethodName, NativeSolveOptions, SketchName, SolveOptions, SolveResult, StopReason, TraceRow } from './types';
-export { MAX_STARTS, resolveSolveOptions } from './options';
+export { MAX_STARTS } from './options';
+export { resolveSolveOptions } from './resolve';
 
 export async function solve(problem: Problem, options: SolveOptions = {}): Promise<SolveResult> {
   const resolved = resolveSolveOptions(problem, options);
   if (options.starts !== undefined || options.pool !== undefined) return solveInPool(problem, options, resolved);
-  // The memory cap (src/limits.ts): refused here, before native code allocates anything.
-  checkSolveMemory(problem, resolved, options.maxMemoryBytes);
   const { signal, onIteration } = options;
   if (signal?.aborted) throw new AbortError();
   const cancel = new Int32Array(new SharedArrayBuffer(4));
@@ -49,7 +47,6 @@ export function solveSync(problem: Problem, options: Omit<SolveOptions, 'onItera
     if ((options as SolveOptions | null)?.[field] !== undefined) throw new InputError(field, `solveSync runs one start on the calling thread and takes no ${field}; use solve()`);
   }
   const resolved = resolveSolveOptions(problem, options);
-  checkSolveMemory(problem, resolved, (options as SolveOptions).maxMemoryBytes);
   try {
     return native().solveSync(problem.handle, resolved);
   } catch (error) {

@@ -26,8 +26,7 @@ import type Piscina from 'piscina';
 import { AbortError, fromNative, InputError, SoftnewtonError } from '../errors';
 import { native } from '../native';
 import type { Problem } from '../problem';
-import { checkSolveMemory } from '../limits';
-import { resolveSolveOptions } from '../options';
+import { resolveSolveOptions } from '../resolve';
 import type { NativeSolveOptions, PoolHandle, SolveOptions, SolveResult, TraceRow } from '../types';
 import { invalid, requireInteger } from '../validate';
 import { solveStarts } from './multistart';
@@ -190,7 +189,7 @@ export class SolverPool implements PoolHandle {
    * Solves in this pool: one start, or with `starts: K` K starts in parallel (see solve()). The
    * options are solve()'s; `threads` defaults to blasThreadsPerWorker here.
    */
-  solve(problem: Problem, options: SolveOptions = {}): Promise<SolveResult> {
+  async solve(problem: Problem, options: SolveOptions = {}): Promise<SolveResult> {
     const withPool = { ...options, pool: this };
     return solveInPool(problem, withPool, resolveSolveOptions(problem, withPool));
   }
@@ -369,8 +368,6 @@ export async function withDefaultPool<T>(work: (pool: SolverPool) => Promise<T>)
  */
 export function solveInPool(problem: Problem, options: SolveOptions, resolved: NativeSolveOptions): Promise<SolveResult> {
   if (options.pool !== undefined && !(options.pool instanceof SolverPool)) throw invalid('pool', 'a SolverPool', options.pool);
-  // The memory cap (src/limits.ts): with starts, as many solves as run at once.
-  checkSolveMemory(problem, resolved, options.maxMemoryBytes, options.starts);
   const { signal, onIteration, starts } = options;
   const run = (pool: SolverPool): Promise<SolveResult> => {
     const inPool = options.threads === undefined ? { ...resolved, threads: pool.defaultThreads() } : resolved;
