@@ -291,3 +291,65 @@ test('too few sketch rows on noisy data: no contraction is predicted, and the ve
   const enough = await certify(problem, { samples: 2 });
   assert.equal(enough.rate.verdict, 'consistent', enough.rate.note);
 });
+
+// ---------------------------------------------------------------------------------------------
+// Telling the truth: capped k, different stationary points, the verdict and the exit code
+
+test('k capped at n: the certificate says the sketch cannot be a (1 ± ε₀) approximation', async () => {
+  // d = 13, ε₀ = 0.5 asks for k = ⌈3·13·ln 14/0.25⌉ = 412 rows; there are 60.
+  const { problem } = plantedProblem({ rows: 60, cols: 13, density: 1, seed: 4 });
+  const c = await certify(problem, { sketch: 'leverage', sketchDraws: 1, samples: 2 });
+  assert.deepEqual(c.sketch.capped, { wanted: 412, rows: 60 });
+  assert.equal(c.sketch.rows, 60);
+  assert.match(c.rate.note, /k is capped at n = 60 \(ε₀ asks for k = 412\)/);
+  const run = c.runs.find((r) => r.label === 'leverage')!;
+  if (!run.converged) assert.ok(c.verdict.failures.some((f) => /did not converge.*capped at n = 60/.test(f)), c.verdict.failures.join('; '));
+  // Given rows, or enough data, nothing is capped.
+  assert.equal((await certify(problem, { sketch: 'leverage', sketchRows: 40, sketchDraws: 1, samples: 2 })).sketch.capped, null);
+  const big = plantedProblem({ rows: 3000, cols: 4, density: 1, seed: 4 }).problem;
+  assert.equal((await certify(big, { sketchDraws: 1, samples: 2 })).sketch.capped, null);
+});
+
+test('runs that end at different stationary points are compared by loss and gradient, not rated by rate, and the certificate fails', async () => {
+  const { problem, xStar } = plantedProblem({ rows: 2000, cols: 5, density: 1, seed: 6 });
+  const same = await certify(problem, { sketchDraws: 2, samples: 2 });
+  assert.equal(same.stationary?.same, true);
+  assert.equal(same.verdict.holds, true, same.verdict.failures.join('; '));
+  // A reference that is not where approx-newton ends (nor a stationary point): another point, by loss.
+  const elsewhere = xStar.map((v, j) => v + (j % 2 ? 0.5 : -0.5));
+  const c = await certify(problem, { xStar: elsewhere, sketchDraws: 2, samples: 2 });
+  assert.ok(c.stationary && !c.stationary.same);
+  assert.equal(c.stationary.reference.source, 'given');
+  assert.ok(c.stationary.solution.loss < c.stationary.reference.loss);
+  assert.ok(c.stationary.reference.gradNorm > 1e3 * c.stationary.solution.gradNorm);
+  assert.match(c.stationary.note, /approx-newton found the lower one/);
+  assert.equal(c.rate.verdict, 'differentPoints');
+  assert.equal(c.verdict.holds, false);
+  assert.ok(c.verdict.failures.some((f) => /different stationary points/.test(f)));
+
+  // The command: the report says so and the exit code follows the verdict.
+  const data = path.join(workDir, 'stationary.svm');
+  const far = path.join(workDir, 'far.json');
+  const planted = generatePlanted({ rows: 2000, cols: 5, density: 1, seed: 6 });
+  await writeLibsvm(data, planted.C, planted.b);
+  fs.writeFileSync(far, JSON.stringify(Array.from(elsewhere)));
+  const run = (...extra: string[]) => spawnSync(process.execPath, [MAIN, 'certify', '--data', data, '--cols', '5', '--scale', 'n', '--draws', '2', '--samples', '2', ...extra], { encoding: 'utf8' });
+  const held = run();
+  assert.equal(held.status, EXIT.ok, held.stderr);
+  assert.match(held.stdout, /verdict +the certificate holds/);
+  const failed = run('--xstar', far);
+  assert.equal(failed.status, EXIT.certificateFails, failed.stderr);
+  assert.match(failed.stdout, /stationary point DIFFERENT/);
+  assert.match(failed.stdout, /NOT RATED/);
+  assert.match(failed.stdout, /the certificate FAILS \(exit 1\): approx-newton and the given x\* ended at different stationary points/);
+});
+
+test('certify with 2·10⁵ per-row weights: no stack overflow (min and max by loops)', async () => {
+  const n = 200000;
+  const { problem: p, xStar } = plantedProblem({ rows: n, cols: 3, density: 1, seed: 8 });
+  const w = new Float64Array(n).map((_, i) => 0.01 * (1 + (i % 7)));
+  const problem = new Problem(p.C, p.b, { scale: p.scale, w });
+  const c = await certify(problem, { x: xStar, solve: false, samples: 1, sketchDraws: 1 });
+  assert.equal(c.assumptions.w.min, 0.01);
+  assert.equal(c.assumptions.w.max, 0.07);
+});

@@ -12,6 +12,7 @@ import {
 } from '../src';
 import { native } from '../src/native';
 import { cores, DEFAULT_POOL_IDLE_MS, defaultPoolStats } from '../src/pool/pool';
+import { startPoint } from '../src/pool/multistart';
 import { sharedProblem } from '../src/pool/shared';
 
 const addon = native();
@@ -470,4 +471,14 @@ test('softnewton solve --starts 4 --json: the best of four starts, four traces; 
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a start point around an x0 of 2·10⁵ entries: no stack overflow (its norm by a loop)', () => {
+  const x0 = new Float64Array(200000).fill(0.01);
+  const p = startPoint(x0, 7);
+  assert.equal(p.length, x0.length);
+  let r2 = 0;
+  for (let j = 0; j < x0.length; j++) r2 += (p[j] - x0[j]) ** 2;
+  // ‖r‖ ≈ 0.1·max(1, ‖x0‖) = 0.1·max(1, √(2·10⁵)·0.01) ≈ 0.447.
+  assert.ok(Math.abs(Math.sqrt(r2) / (0.1 * Math.sqrt(200000) * 0.01) - 1) < 0.01, String(Math.sqrt(r2)));
 });
