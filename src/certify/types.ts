@@ -112,8 +112,8 @@ export interface Certificate {
     /** Why epsilon is null. */
     note: string;
     /**
-     * When k derived from ε₀ was capped at n: the k ε₀ asks for. A sample of n rows (drawn with
-     * replacement) is then all the sketch can be, and it promises no (1 ± ε₀) approximation. Null otherwise.
+     * When k derived from ε₀ was capped at n: the k ε₀ asks for. The sketch then has n rows (a draw
+     * with replacement for leverage and uniform), which promises no (1 ± ε₀) approximation. Null otherwise.
      */
     capped: { wanted: number; rows: number } | null;
   };
