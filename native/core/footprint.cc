@@ -8,13 +8,13 @@
 #include <cmath>
 #include <utility>
 
+#include "core/linalg.h"
+
 namespace softnewton {
 
 namespace {
 
 constexpr double kWord = 8.0;
-// linalg.cc accumulateGram: two row blocks (positive and negative weights) of up to this many rows.
-constexpr int64_t kGramBlockRows = 2048;
 // leverage.cc: rows per dgemm scoring block (per segment, per thread).
 constexpr int64_t kScoreBlock = 256;
 // loop.cc Run: one TraceRow per iteration (≈ 15 words and a short string), and its JavaScript copy.

@@ -10,7 +10,7 @@
 namespace softnewton {
 
 namespace {
-constexpr int64_t kBlockRows = 2048;
+constexpr int64_t kBlockRows = kGramBlockRows;
 }
 
 void accumulateSyrk(int64_t d, int64_t k, const double* a, double alpha, double* m) {

@@ -9,6 +9,10 @@
 
 namespace softnewton {
 
+// Rows per dsyrk block of accumulateGram: it holds two such blocks (positive and negative weights),
+// min(kGramBlockRows, count) × d each; core/footprint.cc counts them.
+constexpr int64_t kGramBlockRows = 2048;
+
 // M += Σ_{r} weight[r] · c_{row[r]} c_{row[r]}ᵀ over the listed rows (all rows when `rowList` is
 // null, with weight indexed by row). Weights may be negative. Rows with many entries go through
 // dsyrk in blocks; rows with few are scattered directly (Σ nnz² work).
