@@ -98,7 +98,7 @@ Napi::Value Footprint(const Napi::CallbackInfo& info) {
     in.cols = c.cols;
     in.nnz = c.nnz();
     in.dense = c.isDense();
-    in.exactGramCost = c.exactGramCost();
+    in.matrix = &c;
   } else {
     in.rows = requireCount(shape, "rows", 0, int64_t{1} << 53);
     in.cols = requireCount(shape, "cols", 1, int64_t{1} << 31);

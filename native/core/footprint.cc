@@ -89,14 +89,7 @@ Footprint solveFootprint(const FootprintInput& in) {
     const double exact = gramBlocks(in.rows, in.cols);
     // sketch.cc sketchGram: the D⁺ weights (n) beside every sketch but the exact one.
     const double leverage = n + leverageWords(in, k);
-    if (kind == SketchKind::Auto && in.exactGramCost >= 0) {
-      const double dd = d;
-      const double probes = std::min(dd, std::ceil(4.0 * std::log(std::max(2.0, n))) + 4.0);
-      // sketch.cc resolveAuto, on the same numbers.
-      kind = in.exactGramCost <= 3.0 * (static_cast<double>(k) * dd * dd + static_cast<double>(in.nnz) * (probes + 1.0))
-                 ? SketchKind::None
-                 : SketchKind::Leverage;
-    }
+    if (kind == SketchKind::Auto && in.matrix) kind = resolveAuto(*in.matrix, k);
     switch (kind) {
       case SketchKind::None: words.push_back({"exact Gram row blocks", exact}); break;
       case SketchKind::Leverage: words.push_back({"leverage sketch (embedding, scores, samples)", leverage}); break;

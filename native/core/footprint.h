@@ -15,9 +15,9 @@ namespace softnewton {
 struct FootprintInput {
   int64_t rows = 0, cols = 0, nnz = 0;
   bool dense = false;
-  // Σ_i nnz(row_i)², for resolving `auto` as the solver will; < 0 when unknown (then `auto` counts
-  // as the larger of its two outcomes).
-  double exactGramCost = -1.0;
+  // The problem's matrix, when known: `auto` is then resolved by the solver's own rule (resolveAuto);
+  // without it `auto` counts as the larger of its two outcomes.
+  const MatrixView* matrix = nullptr;
   Method method = Method::NewtonPcg;
   SketchKind sketch = SketchKind::Auto;
   int64_t sketchRows = 0;  // 0: derived from eps0
