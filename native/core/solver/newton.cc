@@ -46,13 +46,19 @@ bool factorWithDamping(int64_t d, const std::vector<double>& h, std::vector<doub
 
 namespace {
 
+// The largest relative residual CG may stop at. Each outer iteration pays for a sketch, a Cholesky
+// and a line search, while a CG step costs two passes: a loose first solve (0.5, Eisenstat–Walker's
+// usual cap) took 5 outer iterations where exact Newton took 2, 0.01 took 3 with fewer passes in all
+// (dense n = 50k, d = 500, sigmoid; docs/performance.md).
+constexpr double kMaxForcing = 0.01;
+
 struct PcgOutcome {
   int iterations = 0;
   double secondsSparse = 0, secondsDense = 0;
 };
 
 // Solves (∇²L + μI) p = g by CG preconditioned with R from cholesky(H̃ + μI), to a relative residual
-// η = min(0.5, ‖g‖/‖g₀‖): a forcing term of order ‖g‖ keeps Newton's quadratic rate (Eisenstat–
+// η = min(kMaxForcing, ‖g‖/‖g₀‖): a forcing term of order ‖g‖ keeps Newton's quadratic rate (Eisenstat–
 // Walker). On negative curvature CG stops; if that happens at once, p is the preconditioned gradient.
 PcgOutcome preconditionedCg(const Objective& f, const Point& at, const std::vector<double>& factor, double mu,
                             double initialGradNorm, double targetGradNorm, int maxIterations, std::vector<double>& p,
@@ -64,9 +70,9 @@ PcgOutcome preconditionedCg(const Objective& f, const Point& at, const std::vect
   const double gNorm = norm2(g);
   // Never more accurate than the stopping rule needs: a residual below half the target gradient norm
   // makes the next gradient meet it (to first order), so CG stops there at the latest.
-  const double forcing = std::min(0.5, initialGradNorm > 0 ? gNorm / initialGradNorm : 0.5);
+  const double forcing = std::min(kMaxForcing, initialGradNorm > 0 ? gNorm / initialGradNorm : kMaxForcing);
   const double enough = gNorm > 0 ? 0.5 * targetGradNorm / gNorm : 0.0;
-  const double eta = std::min(0.5, std::max(forcing, enough));
+  const double eta = std::min(kMaxForcing, std::max(forcing, enough));
   std::vector<double> r = g, z = g, dir(d), hd(d);  // d-vectors; the n-vector scratch is the caller's
   choleskySolve(d, factor.data(), z.data());
   out.secondsDense += clock.lap();
