@@ -71,7 +71,7 @@ export interface SolveOptions {
    *  (src/limits.ts, docs/reliability.md) is larger is refused with an InputError naming this option. */
   maxMemoryBytes?: number;
   /** Multi-start: K independently seeded starts run in parallel in a worker pool; the result is the
-   *  start with the smallest final loss, with `starts` (every start) and `best` (its index). The
+   *  converged start with the smallest final loss (the smallest overall when none converged), with `starts` (every start) and `best` (its index). The
    *  distribution of the starts: src/pool/multistart.ts and the README. solve only. */
   starts?: number;
   /** The worker pool to run in (a SolverPool). Default without it: libuv's thread pool for one

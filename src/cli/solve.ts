@@ -94,8 +94,8 @@ async function run(flags: SolveFlags): Promise<void> {
   if (flags.json) {
     const { x, loss, gradNorm, iterations, converged, stopReason, message, seconds, trace } = result;
     // With --starts, the top-level fields are the winning start's, and `starts` lists every start.
-    const starts = result.starts?.map(({ seed, loss, gradNorm, iterations, converged, trace }) => ({ seed, loss, gradNorm, iterations, converged, trace }));
-    process.stdout.write(`${JSON.stringify({ x: Array.from(x), loss, gradNorm, iterations, converged, stopReason, message, seconds, trace, ...(starts ? { starts } : {}) })}\n`);
+    const starts = result.starts?.map(({ seed, loss, gradNorm, iterations, converged, stopReason, trace }) => ({ seed, loss, gradNorm, iterations, converged, stopReason, trace }));
+    process.stdout.write(`${JSON.stringify({ x: Array.from(x), loss, gradNorm, iterations, converged, stopReason, message, seconds, trace, ...(starts ? { best: result.best, starts } : {}) })}\n`);
   } else {
     process.stdout.write(
       `${summaryLine(result, options.method ?? 'newton-pcg')}\n` +
@@ -126,10 +126,10 @@ export function register(program: Command): void {
     .option('--seed <s>', 'seeds the start point and the sketches (default 0)')
     .option('--x0 <file>', 'start point: a JSON array of d numbers (default: small seeded random)')
     .option('--xstar <file>', 'a known minimiser: the trace records ‖x_t − x*‖')
-    .option('--starts <k>', 'run k independently seeded starts in parallel (worker threads) and keep the best by final loss')
+    .option('--starts <k>', 'run k independently seeded starts in parallel (worker threads) and keep the best: the converged start with the smallest final loss')
     .option('--threads <n>', 'native threads for the sketch\'s row passes (same result for every n; default 1, with --starts 1 per worker)')
     .option('--max-memory <bytes>', 'refuse a solve whose estimated memory exceeds this many bytes (default: half the machine\'s memory; docs/reliability.md)')
-    .option('--json', 'print one JSON object {x, loss, gradNorm, iterations, converged, stopReason, message, seconds, trace} (with --starts also starts: [{seed, loss, gradNorm, iterations, converged, trace}], top-level fields from the best start)')
+    .option('--json', 'print one JSON object {x, loss, gradNorm, iterations, converged, stopReason, message, seconds, trace} (with --starts also best, the winner's index, and starts: [{seed, loss, gradNorm, iterations, converged, stopReason, trace}], top-level fields from the best start)')
     .option('--no-progress', 'no progress on stderr (shown by default without --json: bars on a terminal, lines otherwise)')
     .addHelpText('after', '\nExamples:\n  softnewton generate --rows 20000 --cols 50 --density 1 --out p.svm --xstar xs.json\n' +
       '  softnewton solve --data p.svm --cols 50 --scale n --xstar xs.json --plot conv.svg --out-x x.npy --out-trace trace.csv\n' +
