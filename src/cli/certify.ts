@@ -158,7 +158,7 @@ export function register(program: Command): void {
     .command('certify')
     .description('check the theory on the data at a point (default: the solution): definiteness of ∇²L, Hessian Lipschitz constant, sketch error, local rate, standing assumptions; exit 1 if ∇²L is not positive definite there');
   addDataFlags(command);
-  addModelFlags(command, { regularisation: true, scaleDefault: '1' });
+  addModelFlags(command, { regularisation: true, scaleDefault: 'n for model softmax-unit, 1 for the others' });
   command
     .option('--x <file>', 'the point to certify: a JSON array of d numbers (default: the solution of approx-newton)')
     .option('--xstar <file>', "a known minimiser for ‖x_t − x*‖ (default: exact Newton's solution)")

@@ -113,7 +113,7 @@ export function register(program: Command): void {
     .command('solve')
     .description('train the model on a data file by (approximate) Newton or a baseline; exit 1 if it does not converge');
   addDataFlags(command);
-  addModelFlags(command, { regularisation: true, scaleDefault: '1' });
+  addModelFlags(command, { regularisation: true, scaleDefault: 'n for model softmax-unit, 1 for the others' });
   addOutputFlags(command);
   command
     .option('--method <name>', `${METHODS.join(', ')} (default newton-pcg)`)
@@ -129,7 +129,7 @@ export function register(program: Command): void {
     .option('--starts <k>', 'run k independently seeded starts in parallel (worker threads) and keep the best: the converged start with the smallest final loss')
     .option('--threads <n>', 'native threads for the sketch\'s row passes (same result for every n; default 1, with --starts 1 per worker)')
     .option('--max-memory <bytes>', 'refuse a solve whose estimated memory exceeds this many bytes (default: half the machine\'s memory; docs/reliability.md)')
-    .option('--json', 'print one JSON object {x, loss, gradNorm, iterations, converged, stopReason, message, seconds, trace} (with --starts also best, the winner's index, and starts: [{seed, loss, gradNorm, iterations, converged, stopReason, trace}], top-level fields from the best start)')
+    .option('--json', 'print one JSON object {x, loss, gradNorm, iterations, converged, stopReason, message, seconds, trace} (with --starts also best, the index of the winner, and starts: [{seed, loss, gradNorm, iterations, converged, stopReason, trace}], top-level fields from the best start)')
     .option('--no-progress', 'no progress on stderr (shown by default without --json: bars on a terminal, lines otherwise)')
     .addHelpText('after', '\nExamples:\n  softnewton generate --rows 20000 --cols 50 --density 1 --out p.svm --xstar xs.json\n' +
       '  softnewton solve --data p.svm --cols 50 --scale n --xstar xs.json --plot conv.svg --out-x x.npy --out-trace trace.csv\n' +
