@@ -33,3 +33,5 @@ export { certify, observedRate, smallestEigenvalueDiagonalPlusRank2 } from './ce
 export type { Certificate, CertifyOptions, CertifyRun, Definiteness } from './certify';
 export { convergenceSpec, convergenceSvg, writeConvergencePlot, renderSvg, writeSvg, lineChartSpec, lineChartSvg } from './plot';
 export type { ConvergenceRun, ConvergenceOptions, ChartSpec, LinePoint, LineChartOptions } from './plot';
+export { Model, MODEL_FORMAT, MODEL_VERSION, fitStandardization, applyStandardization, targetWarnings } from './model';
+export type { ModelSpec, ModelFile, PerRow, TrainingSummary, BatchOptions, Score, FromSolveOptions, Standardization } from './model';

@@ -107,8 +107,10 @@ test('eval at x* of a noise-free planted problem: loss and gradient vanish', () 
   assert.equal(gradient.length, COLS);
   assert.ok(loss >= 0 && loss < 1e-24, `loss ${loss}`);
   for (const g of gradient) assert.ok(Math.abs(g) < 1e-12, `gradient entry ${g}`);
-  // The same point with the wrong scale (eval's default is 1, not n) is far from optimal: the flags matter.
-  const wrongScale = evalJson('--x', XSTAR, '--unit', 'sigmoid', '--bias', '-0.25');
+  // The default scale of softmax-unit is n, so leaving --scale out gives the same point; the wrong
+  // scale 1 is far from optimal: the flags matter.
+  assert.equal(evalJson('--x', XSTAR, '--unit', 'sigmoid', '--bias', '-0.25').loss, loss);
+  const wrongScale = evalJson('--x', XSTAR, '--unit', 'sigmoid', '--bias', '-0.25', '--scale', '1');
   assert.ok(wrongScale.loss > 1e-3, `loss with scale 1: ${wrongScale.loss}`);
 });
 
