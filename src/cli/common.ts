@@ -35,6 +35,8 @@ export interface CommandModule {
 
 /** Strict decimal syntax: `Number()` alone would also accept '', ' ', '0x1f' and 'Infinity'. */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/** Whether a flag's value is a number in that syntax (a flag that takes a number or a file name asks). */
+export const DECIMAL_NUMBER = DECIMAL;
 
 export function parseNumberFlag(
   flag: string,
