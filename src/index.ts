@@ -31,7 +31,7 @@ export { writeVector, writeTrace, TRACE_COLUMNS } from './io/results';
 export type { TraceRun } from './io/results';
 export { certify, observedRate, smallestEigenvalueDiagonalPlusRank2 } from './certify';
 export type { Certificate, CertifyOptions, CertifyRun, Definiteness } from './certify';
-export { convergenceSpec, convergenceSvg, writeConvergencePlot, renderSvg, writeSvg, lineChartSpec, lineChartSvg } from './plot';
+export { convergenceSpec, convergenceSvg, writeConvergencePlot, renderSvg, writeSvg, lineChartSpec, lineChartSvg, svgToPng, writeChart } from './plot';
 export type { ConvergenceRun, ConvergenceOptions, ChartSpec, LinePoint, LineChartOptions } from './plot';
 export { Model, MODEL_FORMAT, MODEL_VERSION, fitStandardization, applyStandardization, targetWarnings } from './model';
 export type { ModelSpec, ModelFile, PerRow, TrainingSummary, BatchOptions, Score, FromSolveOptions, Standardization } from './model';

@@ -130,7 +130,7 @@ export function certificateJson(c: Certificate): unknown {
 async function run(flags: CertifyFlags): Promise<void> {
   const modelOptions = modelOptionsFrom(flags);
   const options = certifyOptionsFrom(flags);
-  if (flags.plot !== undefined && !/\.svg$/i.test(flags.plot)) throw new InputError('--plot', `expected a file name ending in .svg, received ${JSON.stringify(flags.plot)}`);
+  if (flags.plot !== undefined && !/\.(svg|png)$/i.test(flags.plot)) throw new InputError('--plot', `expected a file name ending in .svg or .png, received ${JSON.stringify(flags.plot)}`);
   const { problem, points } = await loadProblem(flags, modelOptions, { '--x': flags.x, '--xstar': flags.xstar, '--x0': flags.x0 }, FLAGS_BY_FIELD);
   options.x ??= points['--x'];
   options.xStar ??= points['--xstar'];
@@ -175,7 +175,7 @@ export function register(program: Command): void {
     .option('--max-iter <n>', 'iterations at most per solve (default 100)')
     .option('--no-solve', 'run no solve: certify --x only (no rate, no plot)')
     .option('--json', 'print the certificate as one JSON object (docs/cli.md lists its fields)')
-    .option('--plot <file.svg>', 'draw ‖∇L‖ and ‖x_t − x*‖ per iteration for each sketch (log scale) as SVG')
+    .option('--plot <file>', 'draw ‖∇L‖ and ‖x_t − x*‖ per iteration for each sketch (log scale): .svg or .png')
     .addHelpText('after', '\nExamples:\n  softnewton certify --data p.svm --cols 50 --scale n\n' +
       '  softnewton certify --data p.svm --cols 50 --scale n --compare countsketch,uniform,none --plot sketches.svg\n' +
       '  softnewton certify --data noisy.mtx --target b.txt --scale n --x point.json --no-solve --json\n')
