@@ -44,14 +44,20 @@ export function readOffset(file: string): number | undefined {
  * Shows `reading FILE: 42% of 180 MB, 0.7 s` on `stream` while `work` runs, when the stream is a
  * terminal, `enabled` holds and the file is large; the line is cleared when the work ends.
  */
-export async function withLoadingProgress<T>(file: string, stream: NodeJS.WriteStream, enabled: boolean, work: () => Promise<T>): Promise<T> {
+export async function withLoadingProgress<T>(
+  file: string,
+  stream: NodeJS.WriteStream,
+  enabled: boolean,
+  work: () => Promise<T>,
+  { minBytes = LOADING_PROGRESS_MIN_BYTES }: { minBytes?: number } = {},
+): Promise<T> {
   let size = 0;
   try {
     size = fs.statSync(file).size;
   } catch {
     // The reader reports a missing file with its own message.
   }
-  if (!enabled || !stream.isTTY || size < LOADING_PROGRESS_MIN_BYTES) return work();
+  if (!enabled || !stream.isTTY || size < minBytes) return work();
   const started = Date.now();
   const draw = () => {
     const offset = readOffset(file);

@@ -145,6 +145,8 @@ class CsvBuilder implements LineSink {
   private readonly labels = new GrowingFloat64(1 << 10);
   private readonly separator: number;
   private readonly delimiter: string;
+  /** The delimiter hint for a first line of one field (told with errors about the target column). */
+  private firstLineHint = '';
 
   constructor(
     private readonly name: string,
@@ -185,6 +187,7 @@ class CsvBuilder implements LineSink {
     }
     this.fields = fields.length;
     this.fieldsLine = line;
+    if (fields.length === 1) this.firstLineHint = this.hint(text, start, end);
     let header = this.options.header;
     if (header === undefined) {
       const numeric = fields.filter(isNumberField).length;
@@ -210,12 +213,12 @@ class CsvBuilder implements LineSink {
     const index = typeof t === 'number' ? t : /^\d+$/.test(t) ? Number(t) : NaN;
     if (!Number.isInteger(index)) {
       const names = this.names ? `its columns are ${this.names.map((n) => JSON.stringify(n)).join(', ')}` : 'it has no header, so give a 1-based column index';
-      throw new InputError('targetColumn', `${this.name}: no column named ${JSON.stringify(t)}; ${names}`);
+      throw new InputError('targetColumn', `${this.name}: no column named ${JSON.stringify(t)}; ${names}${this.firstLineHint}`);
     }
     if (index < 1 || index > this.fields) {
-      throw new InputError('targetColumn', `${this.name}: expected a column from 1 to ${this.fields} (its fields per line), received ${describe(t)}`);
+      throw new InputError('targetColumn', `${this.name}: expected a column from 1 to ${this.fields} (its fields per line), received ${describe(t)}${this.firstLineHint}`);
     }
-    if (this.fields === 1) throw new InputError('targetColumn', `${this.name}: the file has one column: taking it as the target would leave C without columns`);
+    if (this.fields === 1) throw new InputError('targetColumn', `${this.name}: the file has one column: taking it as the target would leave C without columns${this.firstLineHint}`);
     return index - 1;
   }
 

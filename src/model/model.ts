@@ -16,7 +16,7 @@ import { DataFormatError, InputError } from '../errors';
 import { Matrix, validateMatrix } from '../matrix';
 import { ModelName, MODELS, Problem, UnitName, UNITS } from '../problem';
 import type { MethodName, SolveResult, StopReason } from '../solve';
-import { fileError, isGzip, requireFileName, writeChunks } from '../io/text';
+import { fileError, formatNumber, isGzip, requireFileName, writeChunks } from '../io/text';
 import { describe, requireRowParameter } from '../validate';
 import { applyStandardization, Standardization } from './preprocess';
 
@@ -184,10 +184,26 @@ export class Model {
     };
   }
 
+  /**
+   * The model file's text. JSON.stringify writes every double so that it parses back to the same
+   * double, except −0, which it writes as 0: the number arrays are written by formatNumber instead.
+   */
+  toText(): string {
+    const json = this.toJSON();
+    const arrays: number[][] = [];
+    const placeholder = (values: number[]) => `\u0000${arrays.push(values) - 1}`;
+    const shell = {
+      ...json,
+      x: placeholder(json.x),
+      preprocessing: json.preprocessing && { standardize: { center: placeholder(json.preprocessing.standardize.center), scale: placeholder(json.preprocessing.standardize.scale) } },
+    };
+    return `${JSON.stringify(shell, null, 1).replace(/"\\u0000(\d+)"/g, (_, k: string) => `[${arrays[Number(k)].map(formatNumber).join(', ')}]`)}\n`;
+  }
+
   /** Writes the model as JSON (gzip-compressed when the name ends in `.gz`), atomically. */
   async save(file: string): Promise<void> {
     requireFileName(file);
-    await writeChunks(file, [`${JSON.stringify(this.toJSON(), null, 1)}\n`]);
+    await writeChunks(file, [this.toText()]);
   }
 
   /** Reads and validates a model file (`.gz` is decompressed). */
