@@ -378,7 +378,9 @@ test('CSV: delimiters (one character or whitespace), header flags, skipped lines
   fs.writeFileSync(inWork('meta.csv'), 'made by a tool,3,rows\n1,2,3\n4,5,6\n');
   const noHeader = cli('eval', '--data', 'meta.csv', '--skip-rows', '1', '--no-header', '--target-column', '3', '--x', 'zero2.json');
   assert.equal(noHeader.status, EXIT.ok, noHeader.stderr);
-  assertUserError(cli('eval', '--data', 'meta.csv', '--header', '--target-column', '3', '--x', 'zero2.json'), 'meta.csv:2');
+  assertUserError(cli('eval', '--data', 'meta.csv', '--no-header', '--target-column', '3', '--x', 'zero2.json'), 'meta.csv:1', 'expected a finite decimal number in column 1');
+  // --header takes the first line as names even though two of them are numbers.
+  assert.equal(cli('eval', '--data', 'meta.csv', '--header', '--target-column', 'rows', '--x', 'zero2.json').status, EXIT.ok);
   assertUserError(cli('eval', '--data', 'meta.csv', '--skip-rows', 'x', '--target-column', '3', '--x', 'zero2.json'), '--skip-rows');
 });
 
