@@ -160,7 +160,7 @@ export function register(program: Command): void {
   addDataFlags(command);
   addModelFlags(command, { regularisation: true, scaleDefault: 'n for model softmax-unit, 1 for the others' });
   command
-    .option('--x <file>', 'the point to certify: a JSON array of d numbers (default: the solution of approx-newton)')
+    .option('--x <file>', 'the point to certify: a JSON array of d numbers, a .npy vector or a model file (default: the solution of approx-newton)')
     .option('--xstar <file>', "a known minimiser for ‖x_t − x*‖ (default: exact Newton's solution)")
     .option('--x0 <file>', "start point of the solves (default: the solver's seeded start)")
     .option('--sketch <name>', `the sketch to measure and solve with: ${SKETCHES.join(', ')} (default leverage, the paper's)`)
