@@ -267,7 +267,8 @@ test('solve --json reaches x* with ‖∇L‖ ≤ 1e-9, as an independent implem
   for (const method of ['newton-pcg', 'approx-newton', 'newton', 'lbfgs']) {
     const { run, result } = solveJson('--method', method, '--tol', '0', '--atol', '1e-10', '--xstar', XSTAR, '--max-iter', '200');
     assert.equal(run.status, EXIT.ok, `${method}: ${run.stdout.slice(0, 300)}`);
-    assert.deepEqual(Object.keys(result).sort(), ['converged', 'gradNorm', 'iterations', 'loss', 'message', 'seconds', 'stopReason', 'trace', 'x'].sort());
+    assert.deepEqual(Object.keys(result).sort(), ['converged', 'gradNorm', 'iterations', 'loss', 'message', 'seconds', 'stopReason', 'trace', 'warnings', 'x'].sort());
+    assert.deepEqual(result.warnings, [], 'noise-free planted targets are reachable');
     assert.equal(result.converged, true);
     assert.equal(result.x.length, COLS);
     assert.equal(result.trace.length, (result.iterations as number) + 1);
