@@ -459,3 +459,25 @@ test('loading progress: the read offset of an open file; a line on a terminal on
   assert.ok(written.some((s) => /^\r\x1b\[2Kreading .*offset\.bin: .*(MB|%).*, \d+\.\d s$/.test(s)), JSON.stringify(written));
   assert.equal(written.at(-1), '\r\x1b[2K', 'the line is cleared');
 });
+
+test('CLI predict with per-row settings: --scale and --bias from files, or one line naming the flag', async () => {
+  const rows = 50;
+  const C = rowsOf(dense, 0, rows);
+  const problem = new Problem(C, planted.b.slice(0, rows), { unit: 'sigmoid', scale: Float64Array.from({ length: rows }, (_, i) => 40 + i), bias: -0.1 });
+  await Model.fromSolve(problem, solveSync(problem, { maxIter: 10 })).save(inWork('perrow.json'));
+  const batch = rowsOf(dense, 100, 120);
+  await writeCsv(inWork('batch.csv'), batch, undefined, { columns: NAMES });
+  const scale = Array.from({ length: 20 }, (_, i) => 10 + 2 * i);
+  fs.writeFileSync(inWork('scale.txt'), scale.join('\n'));
+  await writeNpy(inWork('scale.npy'), Float64Array.from(scale));
+  const x = (await Model.load(inWork('perrow.json'))).x;
+  for (const file of ['scale.txt', 'scale.npy']) {
+    const run = cli('predict', '--model', 'perrow.json', '--data', 'batch.csv', '--scale', file, '--json');
+    assert.equal(run.status, EXIT.ok, run.stderr);
+    assertClose(JSON.parse(run.stdout).predictions, referencePredict(batch, x, scale, -0.1, sigmoid), 1e-13, `--scale ${file}`);
+  }
+  assertUserError(cli('predict', '--model', 'perrow.json', '--data', 'batch.csv'), '--scale', 'one scale per row (50 rows): give 20 values');
+  assertUserError(cli('predict', '--model', 'perrow.json', '--data', 'batch.csv', '--scale', 'scale.txt', '--bias', '0.2'), '--bias', 'fixed by training');
+  fs.writeFileSync(inWork('short-scale.txt'), '1\n2\n');
+  assertUserError(cli('predict', '--model', 'perrow.json', '--data', 'batch.csv', '--scale', 'short-scale.txt'), 'short-scale.txt', '20');
+});
