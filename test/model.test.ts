@@ -28,7 +28,6 @@ import { solve, solveSync, TraceRow } from '../src/solve';
 
 const MAIN = path.resolve(__dirname, '..', 'src', 'cli', 'main.js');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'softnewton-model-'));
-after(() => fs.rmSync(work, { recursive: true, force: true }));
 const inWork = (name: string) => path.join(work, name);
 
 interface Run {
@@ -94,6 +93,11 @@ const prepared = (async () => {
   await writeCsv(inWork('train.csv'), rowsOf(dense, 0, 500), planted.b.slice(0, 500), { columns: NAMES, targetName: 'price' });
   await writeCsv(inWork('new.csv'), rowsOf(dense, 500, 700), planted.b.slice(500), { columns: NAMES, targetName: 'price' });
 })();
+// The files may still be in writing when a filtered run's only test ends.
+after(async () => {
+  await prepared;
+  fs.rmSync(work, { recursive: true, force: true });
+});
 
 // ---------------------------------------------------------------------------------------------
 // The Model object

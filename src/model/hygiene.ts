@@ -52,10 +52,11 @@ export function targetWarnings(problem: Problem): string[] {
   let first = -1;
   let lowest = Infinity;
   let highest = -Infinity;
+  const rangeOf = (a: number, c: number) => unitRange(model === 'softmax' ? 'identity' : unit, Math.min(c, c + a), Math.max(c, c + a));
+  // One range for all rows unless a or c is given per row (a cost of O(n) evaluations of φ then).
+  const shared = scale.length === 1 && bias.length === 1 ? rangeOf(scale[0], bias[0]) : undefined;
   for (let i = 0; i < rows; i++) {
-    const a = scale.length === 1 ? scale[0] : scale[i];
-    const c = bias.length === 1 ? bias[0] : bias[i];
-    const [lo, hi] = unitRange(model === 'softmax' ? 'identity' : unit, Math.min(c, c + a), Math.max(c, c + a));
+    const [lo, hi] = shared ?? rangeOf(scale.length === 1 ? scale[0] : scale[i], bias.length === 1 ? bias[0] : bias[i]);
     lowest = Math.min(lowest, lo);
     highest = Math.max(highest, hi);
     // A little slack: targets on the boundary (0 or 1 under a sigmoid) are the limits of a fit, not a mistake.
