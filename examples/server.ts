@@ -203,7 +203,7 @@ export function createTrainingServer(options: ServerOptions = {}): TrainingServe
         signal: controller.signal,
         onIteration: (row, start) => event('progress', { start, iteration: row.iteration, loss: row.loss, gradNorm: row.gradNorm }),
       });
-      const trained = Model.fromSolve(problem, result, { method: solveOptions.method, data: name, standardization, columns: data.columns, target: data.target });
+      const trained = Model.fromSolve(problem, result, { method: solveOptions.method ?? 'newton-pcg', data: name, standardization, columns: data.columns, target: data.target });
       const id = crypto.randomUUID();
       await trained.save(path.join(modelDir, `${id}.json`));
       jobs.done++;

@@ -43,7 +43,8 @@ export interface ModelSpec {
 
 /** How the model was trained: reported, never used to predict. */
 export interface TrainingSummary {
-  method: MethodName | string;
+  /** The method the solve used, or null when the caller did not say (a SolveResult does not record it). */
+  method: MethodName | string | null;
   iterations: number;
   loss: number;
   gradNorm: number;
@@ -91,7 +92,7 @@ export interface Score {
 }
 
 export interface FromSolveOptions {
-  /** The method the solve used (default newton-pcg, solve's default). */
+  /** The method the solve used (the solve's options.method ?? 'newton-pcg'); recorded as null when not given. */
   method?: MethodName | string;
   /** Where the training data came from. */
   data?: string | null;
@@ -153,7 +154,7 @@ export class Model {
       columns,
       target: options.target ?? null,
       training: {
-        method: options.method ?? 'newton-pcg',
+        method: options.method ?? null,
         iterations: result.iterations,
         loss: result.loss,
         gradNorm: result.gradNorm,
@@ -396,7 +397,7 @@ function fromFile(value: unknown, name: string): Model {
     columns: stringArrayOrNull(name, 'columns', value.columns, d),
     target: (value.target as string | null | undefined) ?? null,
     training: {
-      method: text('method', training.method),
+      method: training.method === null ? null : text('method', training.method),
       iterations: numberField(name, 'training.iterations', training.iterations, { min: 0, integer: true }),
       loss: lossOrNull('loss', training.loss),
       gradNorm: lossOrNull('gradNorm', training.gradNorm),
