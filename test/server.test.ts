@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 
 import { createTrainingServer, TrainingServer } from '../examples/server';
 import { writeCsv } from '../src/io/csv';
@@ -122,6 +123,11 @@ test('train on uploaded data with progress events, then predict with the saved m
   const expected = referencePredict(rows(600, 900), model.x, 300);
   assert.equal(predictions.length, 300);
   for (let i = 0; i < 300; i++) assert.ok(Math.abs(predictions[i] - expected[i]) <= 1e-13, `row ${i}: ${predictions[i]} vs ${expected[i]}`);
+  // A gzip-compressed upload is read compressed.
+  const gzipped = await fetch(`${base}/models/${id}/predict?format=csv`, {
+    method: 'POST', body: zlib.gzipSync(fs.readFileSync(path.join(dataDir, 'new.csv'))), headers: { 'content-encoding': 'gzip' },
+  });
+  assert.deepEqual(((await gzipped.json()) as { predictions: number[] }).predictions, predictions);
   // Named data works the same way.
   const named = await fetch(`${base}/models/${id}/predict?data=new.csv`, { method: 'POST' });
   assert.deepEqual(((await named.json()) as { predictions: number[] }).predictions, predictions);
