@@ -95,8 +95,9 @@ export class Problem {
       if (o.scale !== undefined && o.scale !== 1) throw new InputError('scale', 'model softmax has scale 1; use softmax-unit for another scale');
       if (o.bias !== undefined && o.bias !== 0) throw new InputError('bias', 'model softmax has bias 0; use softmax-unit for a bias');
     }
-    this.scaleRule = o.scale === undefined ? defaultScale(this.model) : typeof o.scale === 'number' || o.scale === 'n' ? o.scale : 'per-row';
-    this.scale = requireRowParameter('scale', o.scale === undefined ? (this.scaleRule === 'n' ? this.rows : this.scaleRule) : o.scale === 'n' ? this.rows : o.scale, this.rows);
+    const scale = o.scale ?? defaultScale(this.model);
+    this.scale = requireRowParameter('scale', scale === 'n' ? this.rows : scale, this.rows);
+    this.scaleRule = scale === 'n' ? 'n' : this.scale.length === 1 ? this.scale[0] : 'per-row';
     this.bias = requireRowParameter('bias', o.bias ?? 0, this.rows);
     this.w = requireRowParameter('w', o.w ?? 0, this.rows, { min: 0 });
     this.ridge = requireNumber('ridge', o.ridge ?? 0, { min: 0 });

@@ -348,6 +348,8 @@ test('the default scale is n for softmax-unit and 1 for the other models', () =>
   assert.deepEqual(Array.from(new Problem(C, b, { model: 'relu-softmax' }).scale), [1]);
   assert.equal(new Problem(C, b, { scale: 2.5 }).scaleRule, 2.5);
   assert.equal(new Problem(C, b, { scale: new Float64Array(40).fill(3) }).scaleRule, 'per-row');
+  assert.equal(new Problem(C, b, { scale: [7] }).scaleRule, 7, 'one value is a number, not per row');
+  assert.equal(new Problem(C, b, { scale: 'n' }).scaleRule, 'n');
 });
 
 test('CSV: delimiters (one character or whitespace), header flags, skipped lines, and the delimiter hint', async () => {

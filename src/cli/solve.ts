@@ -142,7 +142,7 @@ export function register(program: Command): void {
     .option('--starts <k>', 'run k independently seeded starts in parallel (worker threads) and keep the best: the converged start with the smallest final loss')
     .option('--threads <n>', 'native threads for the sketch\'s row passes (same result for every n; default 1, with --starts 1 per worker)')
     .option('--max-memory <bytes>', 'refuse a solve whose estimated memory exceeds this many bytes (default: half the machine\'s memory; docs/reliability.md)')
-    .option('--json', 'print one JSON object {x, loss, gradNorm, iterations, converged, stopReason, message, seconds, trace} (with --starts also best, the index of the winner, and starts: [{seed, loss, gradNorm, iterations, converged, stopReason, trace}], top-level fields from the best start)')
+    .option('--json', 'print one JSON object {x, loss, gradNorm, iterations, converged, stopReason, message, seconds, trace, warnings} (with --starts also best, the index of the winner, and starts: [{seed, loss, gradNorm, iterations, converged, stopReason, trace}], top-level fields from the best start)')
     .option('--no-progress', 'no progress on stderr (shown by default without --json: bars on a terminal, lines otherwise)')
     .option('--save-model <file.json>', 'save the trained model (x, the model settings, preprocessing, a training summary) for predict, score and warm starts (docs/models.md)')
     .option('--standardize', 'scale each column of C to mean 0 and standard deviation 1 (sparse data: deviation 1 only) before training; --save-model records it and predict applies it')
