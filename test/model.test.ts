@@ -17,6 +17,7 @@ import { readOffset, withLoadingProgress } from '../src/cli/loading';
 import { sampledTraceTable } from '../src/cli/report';
 import { DataFormatError, InputError } from '../src/errors';
 import { parseCsv, writeCsv } from '../src/io/csv';
+import { writeLibsvm } from '../src/io/libsvm';
 import { readNpyVector, writeNpy } from '../src/io/npy';
 import { CsrMatrix, DenseMatrix, toDense } from '../src/matrix';
 import { Model, MODEL_VERSION } from '../src/model/model';
@@ -464,6 +465,21 @@ test('loading progress: the read offset of an open file; a line on a terminal on
   assert.equal(await withLoadingProgress(file, fake(true), true, slow, { minBytes: 0 }), 7);
   assert.ok(written.some((s) => /^\r\x1b\[2Kreading .*offset\.bin: .*(MB|%).*, \d+\.\d s$/.test(s)), JSON.stringify(written));
   assert.equal(written.at(-1), '\r\x1b[2K', 'the line is cleared');
+});
+
+test('CLI predict on LIBSVM data takes d from the model; score reads the labels', async () => {
+  const train = new Problem(rowsOf(dense, 0, 500), planted.b.slice(0, 500), { unit: 'sigmoid', bias: -0.1 });
+  const model = Model.fromSolve(train, solveSync(train), { method: 'newton-pcg' });
+  await model.save(inWork('svm-model.json'));
+  const C = rowsOf(dense, 500, 700);
+  await writeLibsvm(inWork('new.svm'), C, planted.b.slice(500));
+  const x = model.x;
+  const run = cli('predict', '--model', 'svm-model.json', '--data', 'new.svm', '--json');
+  assert.equal(run.status, EXIT.ok, run.stderr);
+  assertClose(JSON.parse(run.stdout).predictions, referencePredict(C, x, 200, -0.1, sigmoid), 1e-13, 'LIBSVM batch');
+  const scored = JSON.parse(cli('score', '--model', 'svm-model.json', '--data', 'new.svm', '--json').stdout);
+  assert.equal(scored.rows, 200);
+  assert.ok(scored.r2 > 0.9);
 });
 
 test('CLI predict with per-row settings: --scale and --bias from files, or one line naming the flag', async () => {

@@ -68,7 +68,9 @@ export async function loadBatch(flags: BatchFlags, { requireTarget }: { requireT
     throw error;
   }
   const explicitTarget = flags.target !== undefined || flags.targetColumn !== undefined;
-  const data = await readDataFromFlags(flags, { requireTarget: false });
+  // LIBSVM files do not record d, but the model does: --cols is not needed for them here.
+  const libsvm = (flags.format ?? (/\.(svm|libsvm|txt)(\.gz)?$/i.test(flags.data) ? 'libsvm' : '')) === 'libsvm';
+  const data = await readDataFromFlags(libsvm && flags.cols === undefined ? { ...flags, cols: String(model.d) } : flags, { requireTarget: false });
   if (!explicitTarget && data.b === undefined && model.target !== null && data.columns?.includes(model.target) && isDense(data.C)) {
     takeColumn(data, data.columns.indexOf(model.target));
   }
@@ -152,6 +154,6 @@ export function register(program: Command): void {
       'rule n (the default of softmax-unit) becomes the batch\'s row count. See docs/models.md.\n\nExamples:\n' +
       '  softnewton solve --data train.csv --target-column price --unit sigmoid --save-model model.json\n' +
       '  softnewton predict --model model.json --data new.csv --json\n' +
-      '  softnewton predict --model model.json --data new.svm --cols 50 --out predictions.npy\n')
+      '  softnewton predict --model model.json --data new.svm --out predictions.npy   (LIBSVM: d from the model)\n')
     .action(run);
 }
