@@ -106,7 +106,7 @@ async function phaseDiagram(cells: Cell[]): Promise<string> {
     spec: {
       width: 180, height: 150,
       layer: [
-        { mark: 'rect', encoding: { x: { field: 'd', type: 'ordinal', sort: ds }, y: { field: 'n', type: 'ordinal', sort: 'descending' }, color: { field: 'winner', type: 'nominal' } } },
+        { mark: 'rect', encoding: { x: { field: 'd', type: 'ordinal', sort: ds }, y: { field: 'n', type: 'ordinal', sort: 'descending' }, color: { field: 'winner', type: 'nominal', scale: { domain: METHODS.map(([l]) => l).filter((l) => !l.includes('auto')) }, legend: { labelLimit: 320 } } } },
         { mark: { type: 'text', fontSize: 11 }, encoding: { x: { field: 'd', type: 'ordinal', sort: ds }, y: { field: 'n', type: 'ordinal', sort: 'descending' }, text: { field: 'label' } } },
       ],
     },
