@@ -14,6 +14,7 @@
         "native/core/matrix.cc",
         "native/core/model.cc",
         "native/core/objective.cc",
+        "native/core/vmath.cc",
         "native/core/linalg.cc",
         "native/core/planted.cc",
         "native/core/footprint.cc",
@@ -38,14 +39,14 @@
       ],
       "include_dirs": ["native"],
       "cflags_cc": [
-        "-std=c++17", "-O3", "-march=x86-64-v3", "-fno-math-errno",
+        "-std=c++17", "-O3", "-march=x86-64-v3", "-fno-math-errno", "-ffp-contract=off",
         "-Wall", "-Wextra", "-Wno-unused-parameter",
         "<@(openblas_cflags)", "<@(eigen_cflags)"
       ],
       "cflags_cc!": ["-std=gnu++17", "-fno-exceptions"],
       "libraries": [
         "-L<(openblas_libdir)", "-Wl,-rpath,<(openblas_libdir)",
-        "-llapacke", "-lopenblas", "-llbfgs"
+        "-llapacke", "-lopenblas", "-llbfgs", "-lmvec"
       ],
       "defines": ["EIGEN_USE_BLAS", "EIGEN_NO_DEBUG", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"]
     }

@@ -28,6 +28,7 @@ export interface NativeProblemSpec {
 /** The validated native problem (native/binding/problem_handle.cc). */
 export interface NativeProblem {
   evaluate(x: Float64Array): { loss: number; gradient: Float64Array };
+  loss(x: Float64Array): number;
   pieces(x: Float64Array): HessianPieces;
   hessian(x: Float64Array): Float64Array;
   hessianVector(x: Float64Array, v: Float64Array): Float64Array;
@@ -111,6 +112,8 @@ export interface NativeAddon {
   generatePlanted(options: NativePlantedOptions): NativePlanted;
   /** The OpenBLAS thread count; with an argument, sets it (process-wide). */
   blasThreads(threads?: number): number;
+  /** This thread's threads for synchronous Problem calls (default: the cores). */
+  threads(threads?: number): number;
   sketchGram(problem: NativeProblem, x: Float64Array, options: NativeSketchOptions): { gram: Float64Array; report: NativeSketchReport };
   sketchSpectrum(
     problem: NativeProblem, x: Float64Array, options: NativeSketchOptions & { relativeTo?: 'signed' | 'absolute' },

@@ -10,7 +10,6 @@
  * Ranges the native code depends on come from its own constants (native/core/limits.h, exported as
  * `native().limits`): the schema reads them, it does not copy them.
  */
-import * as os from 'node:os';
 import type { NativeLimits } from './addon';
 import { InputError } from './errors';
 import { native } from './native';
@@ -74,7 +73,7 @@ export const SOLVE_OPTIONS: readonly OptionSpec[] = [
   { name: 'seed', type: 'integer', range: () => ({ min: 0, max: Number.MAX_SAFE_INTEGER }), default: 0, defaultText: '0', flag: '--seed <s>',
     help: 'seeds the start point and every sketch; the same seed gives the same bits' },
   { name: 'x0', type: 'vector', defaultText: 'a small seeded random vector, ‖x₀‖ ≈ 0.1', flag: '--x0 <file>',
-    help: 'the start point (on the command line: a file holding d numbers)' },
+    help: 'the start point (on the command line: a JSON array of d numbers, a .npy vector (--out-x) or a model file (--save-model))' },
   { name: 'xStar', type: 'vector', defaultText: 'none', flag: '--xstar <file>', help: 'a known minimiser: the trace then records ‖x_t − x*‖' },
   { name: 'threads', type: 'integer', range: (l) => ({ min: 1, max: l.threadsMax }), default: defaultThreads,
     defaultText: "the cores available (in a pool: its threads per worker)", flag: '--threads <n>',
@@ -82,16 +81,16 @@ export const SOLVE_OPTIONS: readonly OptionSpec[] = [
   { name: 'maxMemoryBytes', type: 'number', range: () => ({ min: 0, exclusiveMin: true }), defaultText: "half the machine's memory",
     flag: '--max-memory <bytes>', help: 'refuse a solve whose estimated memory exceeds this (docs/reliability.md)' },
   { name: 'starts', type: 'integer', range: () => ({ min: 1, max: MAX_STARTS }), defaultText: '1', flag: '--starts <k>', only: 'solve',
-    help: 'run k independently seeded starts in parallel in a worker pool and keep the best' },
+    help: 'run k independently seeded starts in parallel in a worker pool and keep the best: the converged start with the smallest final loss' },
   { name: 'onIteration', type: 'function', defaultText: 'none', only: 'solve', help: 'called with each trace row and the index of its start' },
   { name: 'signal', type: 'signal', defaultText: 'none', only: 'solve', help: 'an AbortSignal: aborting stops the solve within one iteration' },
   { name: 'pool', type: 'pool', defaultText: "libuv's thread pool (the shared default pool with starts)", only: 'solve',
     help: 'the SolverPool to run in' },
 ];
 
-/** The default of `threads`: every core this process may use, within the native maximum. */
+/** The default of `threads`: this thread's native thread count (the cores, unless set), within the native maximum. */
 export function defaultThreads(): number {
-  return Math.max(1, Math.min(os.availableParallelism(), native().limits.threadsMax));
+  return Math.max(1, Math.min(native().threads(), native().limits.threadsMax));
 }
 
 const byName = (specs: readonly OptionSpec[]) => new Map(specs.map((s) => [s.name, s]));

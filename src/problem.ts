@@ -21,13 +21,20 @@ import { requireChoice, requireNumber, requireRowParameter, requireSoftmaxDefaul
 export { MODELS, UNITS } from './types';
 export type { HessianPieces, ModelName, UnitName } from './types';
 
+/** The scale a model gets when none is given: see {@link ModelOptions.scale}. */
+export function defaultScale(model: ModelName): 'n' | 1 {
+  return model === 'softmax-unit' ? 'n' : 1;
+}
+
 export interface ModelOptions {
   /** `softmax-unit` (default): ½‖φ(a∘softmax(Cx) + c) − b‖². `softmax`: ½‖softmax(Cx) − b‖².
    *  `relu-softmax`: softmax after a ReLU; it also takes unit, scale and bias (defaults give MATH.md's form). */
   model?: ModelName;
   /** The second layer's unit φ (default `identity`). */
   unit?: UnitName;
-  /** a: a number, `'n'` (the number of rows) or one value per row. Default 1. */
+  /** a: a number, `'n'` (the number of rows) or one value per row. Default `'n'` for `softmax-unit`
+   *  (softmax(z) sums to 1, so each sᵢ is about 1/n and a = n puts a∘s at the scale of targets of
+   *  order 1; with a = 1 real targets fit about as well as a constant), 1 for the other models. */
   scale?: number | 'n' | Float64Array | number[];
   /** c: a number or one value per row. Default 0. */
   bias?: number | Float64Array | number[];
@@ -47,6 +54,8 @@ export class Problem {
   readonly unit: UnitName;
   /** Length 1 (one value for all rows) or n. */
   readonly scale: Float64Array;
+  /** How the scale was given: a number, `'n'` (the row count, re-evaluated on a new batch by a Model) or per row. */
+  readonly scaleRule: number | 'n' | 'per-row';
   readonly bias: Float64Array;
   readonly w: Float64Array;
   readonly ridge: number;
@@ -64,7 +73,9 @@ export class Problem {
     this.model = requireChoice('model', o.model ?? 'softmax-unit', MODELS);
     this.unit = requireChoice('unit', o.unit ?? 'identity', UNITS);
     requireSoftmaxDefaults(this.model, o);
-    this.scale = requireRowParameter('scale', o.scale === 'n' ? this.rows : (o.scale ?? 1), this.rows);
+    const scale = o.scale ?? defaultScale(this.model);
+    this.scale = requireRowParameter('scale', scale === 'n' ? this.rows : scale, this.rows);
+    this.scaleRule = scale === 'n' ? 'n' : this.scale.length === 1 ? this.scale[0] : 'per-row';
     this.bias = requireRowParameter('bias', o.bias ?? 0, this.rows);
     this.w = requireRowParameter('w', o.w ?? 0, this.rows, { min: 0 });
     this.ridge = requireNumber('ridge', o.ridge ?? 0, { min: 0 });
@@ -106,18 +117,27 @@ export class Problem {
     }
   }
 
-  /** L(x) and ∇L(x) from one evaluation (two passes over C). */
-  evaluate(x: Float64Array | number[]): { loss: number; gradient: Float64Array } {
+  /** L(x) and ∇L(x) from one fused evaluation: one pass over C for z = Cx and the per-row work,
+   *  one for the gradient. Runs on the calling thread's `threads` (default: the cores) with the
+   *  same bits for every thread count (docs/performance.md). */
+  lossAndGradient(x: Float64Array | number[]): { loss: number; gradient: Float64Array } {
     const p = this.point(x);
     return this.call(() => this.handle.evaluate(p));
   }
 
+  /** The same as lossAndGradient. */
+  evaluate(x: Float64Array | number[]): { loss: number; gradient: Float64Array } {
+    return this.lossAndGradient(x);
+  }
+
+  /** L(x) alone: one pass over C, no gradient. */
   loss(x: Float64Array | number[]): number {
-    return this.evaluate(x).loss;
+    const p = this.point(x);
+    return this.call(() => this.handle.loss(p));
   }
 
   gradient(x: Float64Array | number[]): Float64Array {
-    return this.evaluate(x).gradient;
+    return this.lossAndGradient(x).gradient;
   }
 
   /** ∇²L(x) as a d × d row-major (symmetric) Float64Array; Cᵀ diag(D) C is formed with BLAS-3. */

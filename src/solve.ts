@@ -11,6 +11,7 @@ import { AbortError, fromNative, InputError } from './errors';
 import { native } from './native';
 import { resolveSolveOptions } from './resolve';
 import { solveInPool } from './pool/pool';
+import { targetWarnings } from './model/hygiene';
 import type { Problem } from './problem';
 import type { SolveOptions, SolveResult, TraceRow } from './types';
 
@@ -19,9 +20,16 @@ export type { MethodName, NativeSolveOptions, SketchName, SolveOptions, SolveRes
 export { MAX_STARTS } from './options';
 export { resolveSolveOptions } from './resolve';
 
+/** The result with the data's warnings attached (computed before the solve: O(n)). */
+function withWarnings(result: SolveResult, warnings: string[]): SolveResult {
+  if (warnings.length > 0) result.warnings = warnings;
+  return result;
+}
+
 export async function solve(problem: Problem, options: SolveOptions = {}): Promise<SolveResult> {
   const resolved = resolveSolveOptions(problem, options);
-  if (options.starts !== undefined || options.pool !== undefined) return solveInPool(problem, options, resolved);
+  const warnings = targetWarnings(problem);
+  if (options.starts !== undefined || options.pool !== undefined) return withWarnings(await solveInPool(problem, options, resolved), warnings);
   const { signal, onIteration } = options;
   if (signal?.aborted) throw new AbortError();
   const cancel = new Int32Array(new SharedArrayBuffer(4));
@@ -29,9 +37,9 @@ export async function solve(problem: Problem, options: SolveOptions = {}): Promi
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const onRow = onIteration && ((row: TraceRow) => onIteration(row, 0));
-    const result = await native().solve(problem.handle, resolved, onRow, cancel);
+    const result: SolveResult = await native().solve(problem.handle, resolved, onRow, cancel);
     if (result.stopReason === 'cancelled' && signal?.aborted) throw new AbortError('the solve was aborted');
-    return result;
+    return withWarnings(result, warnings);
   } catch (error) {
     if (error instanceof AbortError) throw error;
     if (signal?.aborted) throw new AbortError('the solve was aborted');
@@ -48,7 +56,7 @@ export function solveSync(problem: Problem, options: Omit<SolveOptions, 'onItera
   }
   const resolved = resolveSolveOptions(problem, options);
   try {
-    return native().solveSync(problem.handle, resolved);
+    return withWarnings(native().solveSync(problem.handle, resolved), targetWarnings(problem));
   } catch (error) {
     return fromNative(error);
   }

@@ -84,6 +84,9 @@ export interface SolveResult {
   starts?: StartResult[];
   /** With `starts`: the index of the winning start, whose fields the top level repeats. */
   best?: number;
+  /** What is wrong with the data for this model, when something is (targets it cannot output:
+   *  src/model/hygiene.ts). Absent when there is nothing to say. */
+  warnings?: string[];
 }
 
 /** One start of a multi-start solve (src/pool/multistart.ts). */
@@ -131,8 +134,10 @@ export interface SolveOptions {
   x0?: Float64Array | number[];
   /** A known minimiser: the trace then records ‖x_t − x*‖. */
   xStar?: Float64Array | number[];
-  /** Threads for the native passes; the results are identical bit for bit for every value
-   *  (default and range: src/options.ts). */
+  /** Threads for every native pass of the solve: z = Cx and the per-row work, the Cᵀ passes, the
+   *  Gram, the sketches and the d × d BLAS-3 work (BLAS itself runs single-threaded inside them).
+   *  Default: the cores available; in a pool, its threadsPerWorker, which is also the most it
+   *  allows. The result is identical bit for bit for every value (range: src/options.ts). */
   threads?: number;
   /** Called with each trace row as the solve runs, and the index of the start it belongs to
    *  (0 without `starts`). solve only. */
@@ -143,7 +148,7 @@ export interface SolveOptions {
    *  (native/core/footprint.cc, docs/reliability.md) is larger is refused with an InputError naming this option. */
   maxMemoryBytes?: number;
   /** Multi-start: K independently seeded starts run in parallel in a worker pool; the result is the
-   *  winning start, with `starts` (every start) and `best` (its index). The distribution of the
+   *  converged start with the smallest final loss (the smallest overall when none converged), with `starts` (every start) and `best` (its index). The distribution of the
    *  starts: src/pool/multistart.ts and the README. solve only. */
   starts?: number;
   /** The worker pool to run in (a SolverPool). Default without it: libuv's thread pool for one

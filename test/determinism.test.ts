@@ -114,7 +114,7 @@ test('pool sizes do not change a single bit (single solves and multi-start)', as
   const multiStart: string[] = [];
   // At most one worker per core (the pool refuses more): 1 and 2 workers on the smallest machines.
   for (const workers of [1, 2]) {
-    const p = new SolverPool({ workers, blasThreadsPerWorker: 1 });
+    const p = new SolverPool({ workers, threadsPerWorker: 1 });
     try {
       const results = await Promise.all(CASES.map(([, problem, options]) => p.solve(problem, { ...COMMON, ...options, threads: 1 })));
       results.forEach((r, k) => assert.equal(fingerprint(r), sequential[k], `${CASES[k][0]} in a pool of ${workers}`));

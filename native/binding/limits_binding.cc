@@ -11,6 +11,7 @@
 #include "binding/problem_handle.h"
 #include "core/footprint.h"
 #include "core/limits.h"
+#include "core/parallel.h"
 #include "core/solver/solver.h"
 
 namespace softnewton::binding {
@@ -37,7 +38,7 @@ Napi::Object Limits(Napi::Env env) {
   o.Set("eps0Above", limits::kEps0Above);
   o.Set("eps0Below", limits::kEps0Below);
   o.Set("sketchRowsMax", static_cast<double>(limits::kMaxSketchRows));
-  o.Set("threadsMax", limits::kMaxThreads);
+  o.Set("threadsMax", kMaxThreads);
   o.Set("maxIterMax", limits::kMaxIterations);
   o.Set("maxInnerMax", limits::kMaxInnerIterations);
   o.Set("lbfgsMemoryMax", limits::kMaxLbfgsMemory);
@@ -113,7 +114,7 @@ Napi::Value Footprint(const Napi::CallbackInfo& info) {
   in.osnapNonzeros = static_cast<int>(requireCount(o, "osnapNonzeros", 1, limits::kMaxOsnapNonzeros));
   in.maxIterations = static_cast<int>(requireCount(o, "maxIter", 0, limits::kMaxIterations));
   in.lbfgsMemory = static_cast<int>(requireCount(o, "lbfgsMemory", 1, limits::kMaxLbfgsMemory));
-  in.threads = static_cast<int>(requireCount(o, "threads", 1, limits::kMaxThreads));
+  in.threads = static_cast<int>(requireCount(o, "threads", 1, kMaxThreads));
   const softnewton::Footprint f = solveFootprint(in);
   Napi::Object out = Napi::Object::New(env);
   out.Set("bytes", f.bytes);

@@ -61,7 +61,7 @@ SolveJob parseJob(const Napi::CallbackInfo& info) {
   s.sketch.kind = parseSketch(env, requireString(o, "sketch"));
   s.sketch.rows = requireCount(o, "sketchRows", 0, limits::kMaxSketchRows);
   s.sketch.osnapNonzeros = static_cast<int>(requireCount(o, "osnapNonzeros", 1, limits::kMaxOsnapNonzeros));
-  s.sketch.threads = static_cast<int>(requireCount(o, "threads", 1, limits::kMaxThreads));
+  s.threads = static_cast<int>(requireCount(o, "threads", 1, kMaxThreads));
   s.eps0 = requireNumber(o, "eps0");
   if (!(s.eps0 > limits::kEps0Above && s.eps0 < limits::kEps0Below)) fail(env, "eps0: must be in (0, 1)");
   s.tol = requireNumber(o, "tol");

@@ -71,9 +71,14 @@ double countSketchWords(const FootprintInput& in, int64_t k, int s) {
 Footprint solveFootprint(const FootprintInput& in) {
   const double n = static_cast<double>(in.rows), d = static_cast<double>(in.cols);
   std::vector<std::pair<std::string, double>> words;
-  // objective.h Point × 2 (at, next: x, z, gradient, five RowTerms vectors, CᵀU), the model's
-  // first-layer copy t (model.cc), the line search's C·p (loop.cc), the start and the result's x.
-  words.push_back({"per-row vectors (two points, model scratch, line search)", 14 * n + 10 * d});
+  // objective.h Point × 2 (at and next, or trial and accepted): z and the RowTerms vectors the
+  // method's order fills (model.cc RowTerms::resize: u0 and grad for a gradient, also delta, D and u1
+  // for the Hessian), the line search's C·p (loop.cc; gd's own, lbfgs has none), x, ∇L, CᵀU, the
+  // start and the result's x.
+  const bool firstOrder = in.method == Method::GradientDescent || in.method == Method::Lbfgs;
+  const double perPoint = firstOrder ? 3 : 6;
+  const double lineSearch = in.method == Method::Lbfgs ? 0 : 1;
+  words.push_back({"per-row vectors (two points, line search)", (2 * perPoint + lineSearch) * n + 10 * d});
   words.push_back({"result and trace", (in.maxIterations + 1) * kTraceWordsPerIteration + d});
   if (in.method == Method::Lbfgs) {
     // liblbfgs: s and y (m each), x, g, their previous values and the direction.

@@ -20,8 +20,7 @@ constexpr double kEps0Below = 1.0;
 // k reaches BLAS as an int (dsyrk) and k draws are held in memory.
 constexpr int64_t kMaxSketchRows = INT32_MAX;
 
-// Threads of one solve's native passes (std::thread per pass; far above any core count here).
-constexpr int kMaxThreads = 256;
+// The most threads of one solve's native passes: kMaxThreads in core/parallel.h, with the pool that runs them.
 
 // Iteration caps: a bound on the trace's size (one row per iteration) and on a CG solve.
 constexpr int kMaxIterations = 1000000;

@@ -9,7 +9,8 @@ import { SKETCHES, SketchName } from '../types';
 import type { CertifyOptions } from './types';
 
 export const CERTIFY_OPTIONS: readonly OptionSpec[] = [
-  { name: 'x', type: 'vector', defaultText: 'the solution of approx-newton', flag: '--x <file>', help: 'the point to certify' },
+  { name: 'x', type: 'vector', defaultText: 'the solution of approx-newton', flag: '--x <file>',
+    help: 'the point to certify (on the command line: a JSON array of d numbers, a .npy vector or a model file)' },
   { ...solveOption('xStar'), defaultText: "exact Newton's solution", help: 'a known minimiser for ‖x_t − x*‖' },
   { ...solveOption('x0'), defaultText: "the solver's seeded start", help: 'start point of the solves' },
   { ...solveOption('sketch'), default: 'leverage', defaultText: "leverage (the paper's)", help: 'the sketch to measure and to solve with' },

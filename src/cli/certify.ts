@@ -121,7 +121,7 @@ export function certificateJson(c: Certificate): unknown {
 async function run(flags: CertifyFlags): Promise<void> {
   const modelOptions = modelOptionsFrom(flags);
   const options = certifyOptionsFrom(flags);
-  if (flags.plot !== undefined && !/\.svg$/i.test(flags.plot)) throw new InputError('--plot', `expected a file name ending in .svg, received ${JSON.stringify(flags.plot)}`);
+  if (flags.plot !== undefined && !/\.(svg|png)$/i.test(flags.plot)) throw new InputError('--plot', `expected a file name ending in .svg or .png, received ${JSON.stringify(flags.plot)}`);
   const { problem, points } = await loadProblem(flags, modelOptions, { '--x': flags.x, '--xstar': flags.xstar, '--x0': flags.x0 }, FLAGS_BY_FIELD);
   options.x ??= points['--x'];
   options.xStar ??= points['--xstar'];
@@ -149,11 +149,11 @@ export function register(program: Command): void {
     .command('certify')
     .description('check the theory on the data at a point (default: the solution): definiteness of ∇²L, Hessian Lipschitz constant, sketch error, local rate, standing assumptions; exit 1 when the certificate does not hold');
   addDataFlags(command);
-  addModelFlags(command, { regularisation: true, scaleDefault: '1' });
+  addModelFlags(command, { regularisation: true, scaleDefault: 'n for model softmax-unit, 1 for the others' });
   addSchemaFlags(command, FLAGGED);
   command
     .option('--json', 'print the certificate as one JSON object (docs/cli.md lists its fields)')
-    .option('--plot <file.svg>', 'draw ‖∇L‖ and ‖x_t − x*‖ per iteration for each sketch (log scale) as SVG')
+    .option('--plot <file>', 'draw ‖∇L‖ and ‖x_t − x*‖ per iteration for each sketch (log scale): .svg or .png')
     .addHelpText('after', '\nExamples:\n  softnewton certify --data p.svm --cols 50 --scale n\n' +
       '  softnewton certify --data p.svm --cols 50 --scale n --compare countsketch,uniform,none --plot sketches.svg\n' +
       '  softnewton certify --data noisy.mtx --target b.txt --scale n --x point.json --no-solve --json\n')

@@ -4,16 +4,18 @@
  * without meeting its tolerance.
  */
 import { Command } from 'commander';
+import { Model } from '../model/model';
 import { optionDefault, SOLVE_OPTIONS, solveOption } from '../options';
 import { closeDefaultPool } from '../pool/pool';
 import { solve, SolveOptions, SolveResult } from '../solve';
 import type { MethodName } from '../types';
-import { addModelFlags, asFlagError, EXIT, ModelFlags, modelOptionsFrom } from './common';
+import { addModelFlags, asFlagError, EXIT, ModelFlags, modelOptionsFrom, parseChoiceFlag } from './common';
 import { createProgress } from './progress';
 import { addDataFlags, DataFlags, loadProblem } from './data';
 import { addSchemaFlags, flagsByField, optionsFromFlags } from './flags';
 import { addOutputFlags, checkOutputFlags, OutputFlags, writeOutputs } from './outputs';
-import { summaryLine, traceTable } from './report';
+import { checkModelFile } from './predict';
+import { sampledTraceTable, SAMPLED_TABLE_ROWS, summaryLine, TABLE_MODES } from './report';
 
 /** The solve options the command line offers: every option of the schema with a flag. */
 const FLAGGED = SOLVE_OPTIONS.filter((s) => s.flag);
@@ -24,6 +26,9 @@ interface SolveFlags extends ModelFlags, DataFlags, OutputFlags {
   json?: boolean;
   /** false with --no-progress */
   progress?: boolean;
+  saveModel?: string;
+  standardize?: boolean;
+  table?: string;
   /** The schema's flags, by commander's property name. */
   [flag: string]: unknown;
 }
@@ -55,7 +60,9 @@ async function run(flags: SolveFlags): Promise<void> {
   const modelOptions = modelOptionsFrom(flags);
   const options = solveOptionsFrom(flags);
   checkOutputFlags(flags);
-  const { problem, points } = await loadProblem(flags, modelOptions, { '--x0': flags.x0, '--xstar': flags.xstar }, FLAGS_BY_FIELD);
+  checkModelFile('--save-model', flags.saveModel);
+  const table = flags.table === undefined ? 'auto' : parseChoiceFlag('--table', flags.table, TABLE_MODES);
+  const { problem, points, standardization, columns, target } = await loadProblem(flags, modelOptions, { '--x0': flags.x0, '--xstar': flags.xstar }, FLAGS_BY_FIELD, { standardize: flags.standardize });
   options.x0 ??= points['--x0'];
   options.xStar ??= points['--xstar'];
   // Progress on stderr: bars on a terminal, plain lines otherwise, nothing with --json.
@@ -74,18 +81,24 @@ async function run(flags: SolveFlags): Promise<void> {
     progress.stop();
     if (options.starts !== undefined) await closeDefaultPool();
   }
+  const warnings = result.warnings ?? [];
+  for (const warning of warnings) process.stderr.write(`softnewton: warning: ${warning}\n`);
   if (flags.json) {
     const { x, loss, gradNorm, iterations, converged, stopReason, message, seconds, trace } = result;
     // With --starts, the top-level fields are the winning start's, and `starts` lists every start.
-    const starts = result.starts?.map(({ seed, loss, gradNorm, iterations, converged, trace }) => ({ seed, loss, gradNorm, iterations, converged, trace }));
-    process.stdout.write(`${JSON.stringify({ x: Array.from(x), loss, gradNorm, iterations, converged, stopReason, message, seconds, trace, ...(starts ? { starts } : {}) })}\n`);
+    const starts = result.starts?.map(({ seed, loss, gradNorm, iterations, converged, stopReason, trace }) => ({ seed, loss, gradNorm, iterations, converged, stopReason, trace }));
+    process.stdout.write(`${JSON.stringify({ x: Array.from(x), loss, gradNorm, iterations, converged, stopReason, message, seconds, trace, ...(starts ? { best: result.best, starts } : {}), warnings })}\n`);
   } else {
     process.stdout.write(
       `${summaryLine(result, options.method ?? DEFAULT_METHOD)}\n` +
         `data: ${flags.data} (${problem.rows} rows, ${problem.cols} columns, ${problem.nnz} non-zeros), model ${problem.model}/${problem.unit}\n\n` +
         (result.starts ? `${result.starts.length} starts, best ${(result.best ?? 0) + 1}:\n${startsTable(result)}\n\ntrace of start ${(result.best ?? 0) + 1}:\n` : '') +
-        `${traceTable(result.trace)}\n`,
+        `${table === 'none' ? '' : `${sampledTraceTable(result.trace, table === 'full' ? Infinity : SAMPLED_TABLE_ROWS)}\n`}`,
     );
+  }
+  if (flags.saveModel !== undefined) {
+    const model = Model.fromSolve(problem, result, { method: options.method ?? DEFAULT_METHOD, data: flags.data, standardization, columns, target });
+    await model.save(flags.saveModel);
   }
   await writeOutputs(flags, result, { subtitle: `${flags.data} (${problem.rows} × ${problem.cols}), ${problem.model}/${problem.unit}, ${options.method ?? DEFAULT_METHOD}` });
   if (!result.converged) process.exitCode = EXIT.notConverged;
@@ -96,15 +109,19 @@ export function register(program: Command): void {
     .command('solve')
     .description('train the model on a data file by (approximate) Newton or a baseline; exit 1 if it does not converge');
   addDataFlags(command);
-  addModelFlags(command, { regularisation: true, scaleDefault: '1' });
+  addModelFlags(command, { regularisation: true, scaleDefault: 'n for model softmax-unit, 1 for the others' });
   addOutputFlags(command);
   addSchemaFlags(command, FLAGGED);
   command
-    .option('--json', 'print one JSON object {x, loss, gradNorm, iterations, converged, stopReason, message, seconds, trace} (with --starts also starts: [{seed, loss, gradNorm, iterations, converged, trace}], top-level fields from the best start)')
+    .option('--json', 'print one JSON object {x, loss, gradNorm, iterations, converged, stopReason, message, seconds, trace, warnings} (with --starts also best, the index of the winner, and starts: [{seed, loss, gradNorm, iterations, converged, stopReason, trace}], top-level fields from the best start)')
     .option('--no-progress', 'no progress on stderr (shown by default without --json: bars on a terminal, lines otherwise)')
+    .option('--save-model <file.json>', 'save the trained model (x, the model settings, preprocessing, a training summary) for predict, score and warm starts (docs/models.md)')
+    .option('--standardize', 'scale each column of C to mean 0 and standard deviation 1 (sparse data: deviation 1 only) before training; --save-model records it and predict applies it')
+    .option('--table <mode>', `the trace table of the report: ${TABLE_MODES.join(', ')} (default auto: every row up to ${SAMPLED_TABLE_ROWS} rows, else the first and last; none: the summary only)`)
     .addHelpText('after', '\nExamples:\n  softnewton generate --rows 20000 --cols 50 --density 1 --out p.svm --xstar xs.json\n' +
       '  softnewton solve --data p.svm --cols 50 --scale n --xstar xs.json --plot conv.svg --out-x x.npy --out-trace trace.csv\n' +
       '  softnewton solve --data C.mtx --target b.txt --scale n --method approx-newton --sketch leverage --json\n' +
-      '  softnewton solve --data table.csv.gz --target-column price --config solve.json\n')
+      '  softnewton solve --data table.csv.gz --target-column price --config solve.json\n' +
+      '  softnewton solve --data train.csv --target-column price --unit sigmoid --standardize --save-model model.json\n')
     .action(run);
 }

@@ -55,23 +55,33 @@ bool factorWithDamping(int64_t d, const std::vector<double>& h, std::vector<doub
 
 namespace {
 
+// The largest relative residual CG may stop at. Each outer iteration pays for a sketch, a Cholesky
+// and a line search, while a CG step costs two passes: a loose first solve (0.5, Eisenstat–Walker's
+// usual cap) took 5 outer iterations where exact Newton took 2, 0.01 took 3 with fewer passes in all
+// (dense n = 50k, d = 500, sigmoid; docs/performance.md).
+constexpr double kMaxForcing = 0.01;
+
 struct PcgOutcome {
   int iterations = 0;
   double secondsSparse = 0, secondsDense = 0;
 };
 
 // Solves (∇²L + μI) p = g by CG preconditioned with R from cholesky(H̃ + μI), to a relative residual
-// η = min(0.5, ‖g‖/‖g₀‖): a forcing term of order ‖g‖ keeps Newton's quadratic rate (Eisenstat–
+// η = min(kMaxForcing, ‖g‖/‖g₀‖): a forcing term of order ‖g‖ keeps Newton's quadratic rate (Eisenstat–
 // Walker). On negative curvature CG stops; if that happens at once, p is the preconditioned gradient.
 PcgOutcome preconditionedCg(const Objective& f, const Point& at, const std::vector<double>& factor, double mu,
-                            double initialGradNorm, int maxIterations, std::vector<double>& p,
-                            std::vector<double>& rowScratch, const int32_t* cancel) {
+                            double initialGradNorm, double targetGradNorm, int maxIterations, std::vector<double>& p,
+                            Scratch& scratch, const int32_t* cancel) {
   const int64_t d = f.dim();
   PcgOutcome out;
   Stopwatch clock;
   const std::vector<double>& g = at.gradient;
   const double gNorm = norm2(g);
-  const double eta = std::min(0.5, initialGradNorm > 0 ? gNorm / initialGradNorm : 0.5);
+  // Never more accurate than the stopping rule needs: a residual below half the target gradient norm
+  // makes the next gradient meet it (to first order), so CG stops there at the latest.
+  const double forcing = std::min(kMaxForcing, initialGradNorm > 0 ? gNorm / initialGradNorm : kMaxForcing);
+  const double enough = gNorm > 0 ? 0.5 * targetGradNorm / gNorm : 0.0;
+  const double eta = std::min(kMaxForcing, std::max(forcing, enough));
   std::vector<double> r = g, z = g, dir(d), hd(d);  // d-vectors; the n-vector scratch is the caller's
   choleskySolve(d, factor.data(), z.data());
   out.secondsDense += clock.lap();
@@ -82,7 +92,7 @@ PcgOutcome preconditionedCg(const Objective& f, const Point& at, const std::vect
     // A raised cancel flag ends CG early (each step is two passes over C); the loop then stops
     // after this iteration's line search, within one iteration as promised.
     if (i > 0 && cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED) != 0) break;
-    f.hessianVector(at, dir.data(), hd.data(), rowScratch);
+    f.hessianVector(at, dir.data(), hd.data(), scratch);
     for (int64_t j = 0; j < d; ++j) hd[j] += mu * dir[j];
     out.secondsSparse += clock.lap();
     const double curvature = dot(dir, hd);
@@ -117,26 +127,35 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
   Stopwatch total;
   Run run(f, o, sink);
   Point at, next;
-  if (std::string overflow = f.evaluate(x0.data(), at); !overflow.empty()) return startOverflow(run, at, overflow);
+  if (std::string overflow = f.evaluate(x0.data(), at, Order::Hessian); !overflow.empty())
+    return startOverflow(run, at, overflow);
   run.record(at, TraceRow{});
   const double initialGradNorm = norm2(at.gradient);
 
   SketchOptions sketch = o.sketch;
   if (o.method == Method::Newton) sketch.kind = SketchKind::None;
+  // The sketch's size follows its role (docs/math.md §4): approx-newton steps with H̃ and needs the
+  // (1 ± ε₀) approximation; newton-pcg only preconditions CG, where a few d rows do.
+  const bool preconditioner = o.method == Method::NewtonPcg;
   if (sketch.rows == 0) {
     // The derived k is capped at n; OSNAP still needs at least s buckets.
-    sketch.rows = std::max<int64_t>(sketchRowsForEpsilon(n, d, o.eps0), sketch.osnapNonzeros);
+    sketch.rows = std::max<int64_t>(preconditioner ? preconditionerRows(n, d) : sketchRowsForEpsilon(n, d, o.eps0),
+                                    sketch.osnapNonzeros);
   }
-  if (sketch.kind == SketchKind::Auto) sketch.kind = resolveAuto(f.matrix(), sketch.rows);
-  sketch.cancelFlag = o.cancelFlag;  // long row passes stop inside the sketch (SketchCancelled)
+  if (sketch.kind == SketchKind::Auto)
+    sketch.kind = preconditioner ? resolveAutoPreconditioner(f.matrix(), sketch.rows) : resolveAuto(f.matrix(), sketch.rows);
+  sketch.cancelFlag = o.cancelFlag;  // long row passes stop inside the sketch (PassCancelled)
 
-  std::vector<double> h(d * d), factor, p(d), cp, rowScratch;
+  std::vector<double> h(d * d), factor, p(d), cp;
+  Scratch cgScratch;
   double mu = 0.0;
   StopReason reason;
   while (!run.shouldStop(&reason)) {
     TraceRow row;
     Stopwatch lap;
-    f.prepareHessian(at);
+    // A no-op after evaluate or the line search, which computed CᵀU in their fused Cᵀ pass.
+    if (std::string overflow = f.prepareHessian(at); !overflow.empty())
+      return run.finish(at, StopReason::Overflow, overflow, total.seconds());
     row.secondsSparse += lap.lap();
 
     std::fill(h.begin(), h.end(), 0.0);
@@ -144,7 +163,10 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
     SketchReport report;
     try {
       report = sketchGram(f.matrix(), at.terms.D.data(), sketch, h.data());
-    } catch (const SketchCancelled&) {
+      // Each process sketched (or formed exactly) its own rows' part: the sum of the d × d Grams is
+      // the exact product, or a block sketch of it.
+      reduceSum(f.execution().reduction, h.data(), d * d);
+    } catch (const PassCancelled&) {
       return run.finish(at, StopReason::Cancelled, "", total.seconds());
     }
     row.sketch = report.kind;
@@ -162,9 +184,13 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
                         "the Hessian approximation stayed indefinite with damping up to 1e8 times its largest diagonal entry",
                         total.seconds());
     row.mu = mu;
-    if (o.method == Method::NewtonPcg) {
+    // With the exact product the factor is the Newton system's own: CG would stop after one step
+    // at what the triangular solves give directly.
+    if (o.method == Method::NewtonPcg && report.kind != SketchKind::None) {
       row.secondsDense += lap.lap();
-      const PcgOutcome cg = preconditionedCg(f, at, factor, mu, initialGradNorm, o.maxInnerIterations, p, rowScratch, o.cancelFlag);
+      const double target = std::max(o.tol * initialGradNorm, o.atol);
+      const PcgOutcome cg = preconditionedCg(f, at, factor, mu, initialGradNorm, target, o.maxInnerIterations, p, cgScratch,
+                                             o.cancelFlag);
       row.innerIterations = cg.iterations;
       row.secondsSparse += cg.secondsSparse;
       row.secondsDense += cg.secondsDense;
@@ -184,7 +210,7 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
       slope = dot(at.gradient, p);
     }
     row.decrement = std::sqrt(std::max(slope, 0.0));
-    const LineSearchOutcome ls = lineSearch(f, at, p, slope, 1.0, next, cp);
+    const LineSearchOutcome ls = lineSearch(f, at, p, slope, 1.0, Order::Hessian, next, cp);
     row.secondsSparse += lap.lap();
     if (!ls.accepted)
       return run.finish(at, StopReason::LineSearchFailed,
