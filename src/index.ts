@@ -33,3 +33,4 @@ export { certify, observedRate, smallestEigenvalueDiagonalPlusRank2 } from './ce
 export type { Certificate, CertifyOptions, CertifyRun, Definiteness } from './certify';
 export { convergenceSpec, convergenceSvg, writeConvergencePlot, renderSvg, writeSvg, lineChartSpec, lineChartSvg } from './plot';
 export type { ConvergenceRun, ConvergenceOptions, ChartSpec, LinePoint, LineChartOptions } from './plot';
+export * as distributed from './distributed';

@@ -13,6 +13,7 @@ import { createProgress } from './progress';
 import { addDataFlags, DataFlags, loadProblem } from './data';
 import { addOutputFlags, checkOutputFlags, OutputFlags, writeOutputs } from './outputs';
 import { summaryLine, traceTable } from './report';
+import { runDistributed } from './distributed';
 
 interface SolveFlags extends ModelFlags, DataFlags, OutputFlags {
   method?: string;
@@ -31,6 +32,7 @@ interface SolveFlags extends ModelFlags, DataFlags, OutputFlags {
   json?: boolean;
   /** false with --no-progress */
   progress?: boolean;
+  distributed?: boolean;
 }
 
 const FLAGS_BY_FIELD = {
@@ -73,6 +75,7 @@ async function run(flags: SolveFlags): Promise<void> {
   const modelOptions = modelOptionsFrom(flags);
   const options = solveOptionsFrom(flags);
   checkOutputFlags(flags);
+  if (flags.distributed) return runDistributed(flags, modelOptions, options, FLAGS_BY_FIELD);
   const { problem, points } = await loadProblem(flags, modelOptions, { '--x0': flags.x0, '--xstar': flags.xstar }, FLAGS_BY_FIELD);
   options.x0 ??= points['--x0'];
   options.xStar ??= points['--xstar'];
@@ -130,6 +133,7 @@ export function register(program: Command): void {
     .option('--threads <n>', 'native threads for the sketch\'s row passes (same result for every n; default 1, with --starts 1 per worker)')
     .option('--max-memory <bytes>', 'refuse a solve whose estimated memory exceeds this many bytes (default: half the machine\'s memory; docs/reliability.md)')
     .option('--json', 'print one JSON object {x, loss, gradNorm, iterations, converged, stopReason, message, seconds, trace} (with --starts also starts: [{seed, loss, gradNorm, iterations, converged, trace}], top-level fields from the best start)')
+    .option('--distributed', 'solve across the ranks of an MPI job (mpirun -np R softnewton solve --distributed …): each rank reads its block of rows of --data, or its own file with a {rank} pattern; rank 0 writes the report (docs/distributed.md)')
     .option('--no-progress', 'no progress on stderr (shown by default without --json: bars on a terminal, lines otherwise)')
     .addHelpText('after', '\nExamples:\n  softnewton generate --rows 20000 --cols 50 --density 1 --out p.svm --xstar xs.json\n' +
       '  softnewton solve --data p.svm --cols 50 --scale n --xstar xs.json --plot conv.svg --out-x x.npy --out-trace trace.csv\n' +
