@@ -133,10 +133,12 @@ async function main(): Promise<void> {
 
   console.log('\n## 2. Bytes per iteration per rank: measured (the reduction\'s own count) against the formula\n');
   // docs/distributed.md: a loss evaluation reduces 7 numbers (softmax max 1, sum 1; loss, α, γ 3;
-  // regulariser and overflow flag 2) in 4 allreduces; ∇L d; CᵀU 2d; the Gram d²; a CG step d + 2.
+  // regulariser and overflow flag 2) in 4 allreduces; ∇L at an accepted point d; CᵀU 2d; the Gram
+  // d²; a CG step d + 2.
   const rows = two.reports.map((r) => {
     const evaluations = r.iterations + 1 + r.backtracks; // the start, and each line-search trial
-    const formula = 8 * (evaluations * (7 + d) + r.iterations * (2 * d + d * d) + r.innerIterations * (d + 2));
+    const accepted = r.iterations + 1; // points whose gradient was formed
+    const formula = 8 * (7 * evaluations + d * accepted + r.iterations * (2 * d + d * d) + r.innerIterations * (d + 2));
     return [r.method, r.iterations, r.bytes / r.iterations, formula / r.iterations, r.bytes / formula];
   });
   console.log(table(['method', 'iterations', 'measured B/it', 'formula B/it', 'ratio'], rows));
