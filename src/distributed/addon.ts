@@ -3,6 +3,7 @@
  * distributed solve loads it: the main addon never needs libmpi (docs/distributed.md).
  */
 import * as path from 'node:path';
+import { InputError } from '../errors';
 import type { NativeProblemSpec } from '../native';
 import type { NativeSolveOptions, TraceRow } from '../solve';
 
@@ -32,11 +33,9 @@ export function mpiAddon(): MpiAddon {
     addon = require(file) as MpiAddon;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(
-      `softnewton: could not load the distributed addon ${file}\n  ${reason}\n` +
-        'It is built only where Open MPI is installed: apt-get install libopenmpi-dev openmpi-bin, then `npm run ensure`\n' +
-        '(or `npx node-gyp rebuild`). docs/distributed.md explains the set-up.',
-    );
+    // An InputError: a set-up the user can fix, reported in one line (exit 2), not a crash.
+    throw new InputError('distributed', `cannot load the MPI addon ${file} (${reason.split('\n')[0]}); it is built only where ` +
+      'Open MPI is installed: apt-get install libopenmpi-dev openmpi-bin, then `npm run ensure` (docs/distributed.md)');
   }
   return addon;
 }

@@ -18,7 +18,7 @@ import { DataFormat, DataReadOptions, detectFormat, readData } from '../io/data'
 import { readLibsvmRange } from '../io/libsvm';
 import { readNpyMatrixRows } from '../io/npy';
 import { readTarget } from '../io/target';
-import { isGzip, lineStartAtOrAfter } from '../io/text';
+import { isGzip, lineStartAtOrAfter, systemReason } from '../io/text';
 import { isDense, Matrix, nnz } from '../matrix';
 import { ModelOptions, Problem } from '../problem';
 import { Communicator } from './comm';
@@ -83,7 +83,7 @@ async function readLocal(comm: Communicator, file: string, options: ShardOptions
     try {
       bytes = (await fs.promises.stat(file)).size;
     } catch (error) {
-      throw new InputError(file, `cannot read the file: ${error instanceof Error ? error.message.replace(/^[A-Z]+: ([^,]*).*$/, '$1') : error}`);
+      throw new InputError(file, `cannot read the file: ${systemReason(error)}`);
     }
     const start = await lineStartAtOrAfter(file, Math.floor((rank * bytes) / size));
     const end = await lineStartAtOrAfter(file, Math.floor(((rank + 1) * bytes) / size));
