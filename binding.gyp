@@ -14,6 +14,7 @@
         "native/core/matrix.cc",
         "native/core/model.cc",
         "native/core/objective.cc",
+        "native/core/vmath.cc",
         "native/core/linalg.cc",
         "native/core/planted.cc",
         "native/core/strassen.cc",
@@ -43,7 +44,7 @@
       "cflags_cc!": ["-std=gnu++17", "-fno-exceptions"],
       "libraries": [
         "-L<(openblas_libdir)", "-Wl,-rpath,<(openblas_libdir)",
-        "-llapacke", "-lopenblas", "-llbfgs"
+        "-llapacke", "-lopenblas", "-llbfgs", "-lmvec"
       ],
       "defines": ["EIGEN_USE_BLAS", "EIGEN_NO_DEBUG", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"]
     }

@@ -25,6 +25,7 @@ export interface NativeProblemSpec {
 
 export interface NativeProblem {
   evaluate(x: Float64Array): { loss: number; gradient: Float64Array };
+  loss(x: Float64Array): number;
   pieces(x: Float64Array): HessianPieces;
   hessian(x: Float64Array): Float64Array;
   hessianVector(x: Float64Array, v: Float64Array): Float64Array;
@@ -56,6 +57,8 @@ export interface NativeAddon {
     model: string; unit: string; scale: Float64Array; bias: Float64Array;
   }): { indptr: Int32Array; indices: Int32Array; values: Float64Array; xStar: Float64Array; target: Float64Array };
   blasThreads(threads?: number): number;
+  /** This thread's threads for synchronous Problem calls (default: the cores). */
+  threads(threads?: number): number;
   sketchGram(problem: NativeProblem, x: Float64Array, options: NativeSketchOptions): { gram: Float64Array; report: NativeSketchReport };
   sketchSpectrum(problem: NativeProblem, x: Float64Array, options: NativeSketchOptions & { relativeTo?: 'signed' | 'absolute' }): { minEig: number; maxEig: number; report: NativeSketchReport };
   sketchRowsForEpsilon(rows: number, cols: number, epsilon: number): number;

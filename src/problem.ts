@@ -128,18 +128,27 @@ export class Problem {
     }
   }
 
-  /** L(x) and ∇L(x) from one evaluation (two passes over C). */
-  evaluate(x: Float64Array | number[]): { loss: number; gradient: Float64Array } {
+  /** L(x) and ∇L(x) from one fused evaluation: one pass over C for z = Cx and the per-row work,
+   *  one for the gradient. Runs on the calling thread's `threads` (default: the cores) with the
+   *  same bits for every thread count (docs/performance.md). */
+  lossAndGradient(x: Float64Array | number[]): { loss: number; gradient: Float64Array } {
     const p = this.point(x);
     return this.call(() => this.handle.evaluate(p));
   }
 
+  /** The same as lossAndGradient. */
+  evaluate(x: Float64Array | number[]): { loss: number; gradient: Float64Array } {
+    return this.lossAndGradient(x);
+  }
+
+  /** L(x) alone: one pass over C, no gradient. */
   loss(x: Float64Array | number[]): number {
-    return this.evaluate(x).loss;
+    const p = this.point(x);
+    return this.call(() => this.handle.loss(p));
   }
 
   gradient(x: Float64Array | number[]): Float64Array {
-    return this.evaluate(x).gradient;
+    return this.lossAndGradient(x).gradient;
   }
 
   /** ∇²L(x) as a d × d row-major (symmetric) Float64Array; Cᵀ diag(D) C is formed with BLAS-3. */

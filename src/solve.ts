@@ -59,8 +59,10 @@ export interface SolveOptions {
   x0?: Float64Array | number[];
   /** A known minimiser: the trace then records ‖x_t − x*‖. */
   xStar?: Float64Array | number[];
-  /** Native threads for the sketch's row passes (default 1; in a pool, its blasThreadsPerWorker,
-   *  which is also the most it allows); the results are identical bit for bit for every value. */
+  /** Threads for every native pass of the solve: z = Cx and the per-row work, the Cᵀ passes, the
+   *  Gram, the sketches and the d × d BLAS-3 work (BLAS itself runs single-threaded inside them).
+   *  Default: the cores available (`os.availableParallelism()`); in a pool, its threadsPerWorker,
+   *  which is also the most it allows. The result is identical bit for bit for every value. */
   threads?: number;
   /** Called with each trace row as the solve runs, and the index of the start it belongs to
    *  (0 without `starts`). solve only. */
@@ -176,7 +178,7 @@ export function resolveSolveOptions(problem: Problem, options: SolveOptions = {}
     maxInner: requireInteger('maxInner', o.maxInner ?? 200, 1, 100_000),
     lbfgsMemory: requireInteger('lbfgsMemory', o.lbfgsMemory ?? 10, 1, 1000),
     seed: requireInteger('seed', o.seed ?? 0, 0),
-    threads: requireInteger('threads', o.threads ?? 1, 1, 256),
+    threads: requireInteger('threads', o.threads ?? native().threads(), 1, 256),
     x0: o.x0 === undefined ? undefined : requireVector('x0', o.x0, problem.cols),
     xStar: o.xStar === undefined ? undefined : requireVector('xStar', o.xStar, problem.cols),
   };

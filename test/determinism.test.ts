@@ -110,7 +110,7 @@ test('the same seed gives the same bits in separate processes and with 1 or 2 Op
 // The worker pool (src/pool) is being added by another change: the pool-size test runs once it is
 // there, and says so when it is not.
 interface PoolModule {
-  SolverPool: new (options: { workers?: number; blasThreadsPerWorker?: number }) => {
+  SolverPool: new (options: { workers?: number; threadsPerWorker?: number }) => {
     solve(problem: Problem, options?: SolveOptions): Promise<SolveResult>;
     close(): Promise<void>;
   };
@@ -130,7 +130,7 @@ test('pool sizes do not change a single bit (single solves and multi-start)', { 
   const multiStart: string[] = [];
   // At most one worker per core (the pool refuses more): 1 and 2 workers on the smallest machines.
   for (const workers of [1, 2]) {
-    const p = new SolverPool({ workers, blasThreadsPerWorker: 1 });
+    const p = new SolverPool({ workers, threadsPerWorker: 1 });
     try {
       const results = await Promise.all(CASES.map(([, problem, options]) => p.solve(problem, { ...COMMON, ...options, threads: 1 })));
       results.forEach((r, k) => assert.equal(fingerprint(r), sequential[k], `${CASES[k][0]} in a pool of ${workers}`));

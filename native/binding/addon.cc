@@ -2,6 +2,13 @@
 // file of its feature.
 #include "binding/addon.h"
 
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <thread>
+
+#include "core/parallel.h"
+
 #include "binding/bench_binding.h"
 #include "binding/certify_binding.h"
 #include "binding/generate.h"
@@ -27,9 +34,26 @@ Napi::Value BlasThreads(const Napi::CallbackInfo& info) {
   }
   return Napi::Number::New(info.Env(), openblas_get_num_threads());
 }
+// threads() → this environment's threads for synchronous Problem calls; threads(n) sets them.
+Napi::Value Threads(const Napi::CallbackInfo& info) {
+  Addon* addon = info.Env().GetInstanceData<Addon>();
+  if (info.Length() > 0 && !info[0].IsUndefined()) {
+    if (!info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "threads: expected a number");
+    const double n = info[0].As<Napi::Number>().DoubleValue();
+    if (!(n >= 1 && n <= kMaxThreads) || n != std::floor(n))
+      throw Napi::TypeError::New(info.Env(), "threads: expected an integer from 1 to " + std::to_string(kMaxThreads));
+    addon->setThreads(static_cast<int>(n));
+  }
+  return Napi::Number::New(info.Env(), addon->threads());
+}
 }  // namespace
 
 Addon::Addon(Napi::Env env, Napi::Object exports) {
+  // BLAS runs single-threaded: every parallel pass splits its own work into fixed blocks on the
+  // solve's `threads` (docs/performance.md). OpenBLAS's own threads would change the bits with their
+  // number and spin idle between calls. The setting is process-wide; every environment sets the same.
+  openblas_set_num_threads(1);
+  threads_ = static_cast<int>(std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), kMaxThreads)));
   Napi::Function problem = ProblemHandle::Init(env);
   problemClass_ = Napi::Persistent(problem);
   auto function = [&](const char* name, Napi::Function::Callback callback) {
@@ -39,6 +63,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
                            InstanceValue("NativeProblem", problem, napi_enumerable),
                            function("generatePlanted", GeneratePlanted),
                            function("blasThreads", BlasThreads),
+                           function("threads", Threads),
                            function("sketchGram", SketchGram),
                            function("sketchSpectrum", SketchSpectrum),
                            function("sketchRowsForEpsilon", SketchRowsForEpsilon),

@@ -182,7 +182,7 @@ Napi::Value BenchKernel(const Napi::CallbackInfo& info) {
     if (!parseSketchKind(kind, &s.kind)) fail(env, "kind: unknown sketch '" + kind + "'");
     s.rows = requireCount(o, "rows", 1, INT32_MAX);
     s.seed = o.Get("seed").IsUndefined() ? 0 : requireSeed(o, "seed");
-    s.threads = o.Get("threads").IsUndefined() ? 1 : static_cast<int>(requireCount(o, "threads", 1, 256));
+    s.threads = o.Get("threads").IsUndefined() ? 1 : static_cast<int>(requireCount(o, "threads", 1, kMaxThreads));
     std::fill(m.Data(), m.Data() + c.cols * c.cols, 0.0);
     try {
       const SketchReport report = sketchGram(c, D.Data(), s, m.Data());

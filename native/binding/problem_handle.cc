@@ -12,6 +12,7 @@ namespace softnewton::binding {
 Napi::Function ProblemHandle::Init(Napi::Env env) {
   return DefineClass(env, "NativeProblem",
                      {InstanceMethod("evaluate", &ProblemHandle::Evaluate),
+                      InstanceMethod("loss", &ProblemHandle::Loss),
                       InstanceMethod("pieces", &ProblemHandle::Pieces),
                       InstanceMethod("hessian", &ProblemHandle::Hessian),
                       InstanceMethod("hessianVector", &ProblemHandle::HessianVector),
@@ -84,6 +85,12 @@ const Objective& ProblemHandle::objective(Napi::Env env) {
   return *objective_;
 }
 
+Point& ProblemHandle::workspace(Napi::Env env) { return env.GetInstanceData<Addon>()->workspace(); }
+
+Objective ProblemHandle::current(Napi::Env env) {
+  return objective(env).with(Execution{env.GetInstanceData<Addon>()->threads()});
+}
+
 const double* ProblemHandle::point(const Napi::CallbackInfo& info, size_t index, const char* field) {
   const int64_t d = objective_->dim();
   if (info.Length() <= index) fail(info.Env(), std::string(field) + ": is required");
@@ -115,24 +122,31 @@ void requireFinite(Napi::Env env, const Napi::Float64Array& a, const char* what)
 }
 }  // namespace
 
-// evaluate(x) → {loss, gradient}
+// evaluate(x) → {loss, gradient}: one fused evaluation (a pass for z, one Cᵀ pass).
 Napi::Value ProblemHandle::Evaluate(const Napi::CallbackInfo& info) {
-  const Objective& f = objective(info.Env());
+  const Objective f = current(info.Env());
   const double* x = point(info, 0, "x");
-  Point at;
-  check(info.Env(), f.evaluate(x, at));
+  check(info.Env(), f.evaluate(x, workspace(info.Env()), Order::Gradient));
   Napi::Object out = Napi::Object::New(info.Env());
-  out.Set("loss", at.loss);
-  out.Set("gradient", copyOut(info.Env(), at.gradient));
+  out.Set("loss", workspace(info.Env()).loss);
+  out.Set("gradient", copyOut(info.Env(), workspace(info.Env()).gradient));
   return out;
+}
+
+// loss(x) → L(x) alone: one pass over C, no gradient.
+Napi::Value ProblemHandle::Loss(const Napi::CallbackInfo& info) {
+  const Objective f = current(info.Env());
+  const double* x = point(info, 0, "x");
+  check(info.Env(), f.evaluate(x, workspace(info.Env()), Order::Loss));
+  return Napi::Number::New(info.Env(), workspace(info.Env()).loss);
 }
 
 // pieces(x) → the structured Hessian's pieces at x (MATH.md section 3).
 Napi::Value ProblemHandle::Pieces(const Napi::CallbackInfo& info) {
-  const Objective& f = objective(info.Env());
+  const Objective f = current(info.Env());
   const double* x = point(info, 0, "x");
-  Point at;
-  check(info.Env(), f.evaluate(x, at));
+  Point& at = workspace(info.Env());
+  check(info.Env(), f.evaluate(x, at, Order::Hessian));
   Napi::Env env = info.Env();
   Napi::Object out = Napi::Object::New(env);
   out.Set("loss", at.loss);
@@ -152,11 +166,10 @@ Napi::Value ProblemHandle::Pieces(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value ProblemHandle::Hessian(const Napi::CallbackInfo& info) {
-  const Objective& f = objective(info.Env());
+  const Objective f = current(info.Env());
   const double* x = point(info, 0, "x");
-  Point at;
-  check(info.Env(), f.evaluate(x, at));
-  f.prepareHessian(at);
+  Point& at = workspace(info.Env());
+  check(info.Env(), f.evaluate(x, at, Order::Hessian));
   const int64_t d = f.dim();
   auto h = Napi::Float64Array::New(info.Env(), d * d);
   f.denseHessian(at, h.Data());
@@ -165,24 +178,24 @@ Napi::Value ProblemHandle::Hessian(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value ProblemHandle::HessianVector(const Napi::CallbackInfo& info) {
-  const Objective& f = objective(info.Env());
+  const Objective f = current(info.Env());
   const double* x = point(info, 0, "x");
   const double* v = point(info, 1, "v");
-  Point at;
-  check(info.Env(), f.evaluate(x, at));
+  Point& at = workspace(info.Env());
+  check(info.Env(), f.evaluate(x, at, Order::Hessian));
   auto out = Napi::Float64Array::New(info.Env(), f.dim());
-  std::vector<double> scratch;
-  f.hessianVector(at, v, out.Data(), scratch);
+  f.hessianVector(at, v, out.Data(), at.scratch);
   requireFinite(info.Env(), out, "the Hessian-vector product");
   return out;
 }
 
 // predict(x) → the model's prediction φ(a∘softmax(Cx) + c), n values.
 Napi::Value ProblemHandle::Predict(const Napi::CallbackInfo& info) {
-  const Objective& f = objective(info.Env());
+  const Objective f = current(info.Env());
   const double* x = point(info, 0, "x");
-  std::vector<double> z(f.rows());
-  f.matrix().multiply(x, z.data());
+  std::vector<double>& z = workspace(info.Env()).z;
+  z.resize(f.rows());
+  f.multiply(x, z.data());
   auto y = Napi::Float64Array::New(info.Env(), f.rows());
   predict(f.model(), z.data(), f.rows(), y.Data());
   for (int64_t i = 0; i < f.rows(); ++i)

@@ -22,12 +22,17 @@ class ProblemHandle : public Napi::ObjectWrap<ProblemHandle> {
 
  private:
   Napi::Value Evaluate(const Napi::CallbackInfo& info);
+  Napi::Value Loss(const Napi::CallbackInfo& info);
   Napi::Value Pieces(const Napi::CallbackInfo& info);
   Napi::Value Hessian(const Napi::CallbackInfo& info);
   Napi::Value HessianVector(const Napi::CallbackInfo& info);
   Napi::Value Predict(const Napi::CallbackInfo& info);
 
   const double* point(const Napi::CallbackInfo& info, size_t index, const char* field);
+  // The objective on this environment's threads, after the detach check.
+  Objective current(Napi::Env env);
+  // The environment's workspace for synchronous calls (core/objective.h: Point).
+  static Point& workspace(Napi::Env env);
   void keep(Napi::TypedArray array);
 
   struct Kept {

@@ -51,7 +51,7 @@ Request parseRequest(const Napi::CallbackInfo& info, bool spectrum) {
   if (!o.Get("seed").IsUndefined()) r.options.seed = requireSeed(o, "seed");
   if (!o.Get("osnapNonzeros").IsUndefined())
     r.options.osnapNonzeros = static_cast<int>(requireCount(o, "osnapNonzeros", INT32_MIN, INT32_MAX));
-  if (!o.Get("threads").IsUndefined()) r.options.threads = static_cast<int>(requireCount(o, "threads", 1, 256));
+  if (!o.Get("threads").IsUndefined()) r.options.threads = static_cast<int>(requireCount(o, "threads", 1, kMaxThreads));
   if (!o.Get("cancel").IsUndefined()) {
     // Read during this (synchronous) call only; the argument keeps the array alive meanwhile.
     auto cancel = requireInt32Array(env, o.Get("cancel"), "cancel", 1);
@@ -63,7 +63,7 @@ Request parseRequest(const Napi::CallbackInfo& info, bool spectrum) {
     r.absolute = to == "absolute";
   }
 
-  const std::string problem = r.objective->evaluate(x.Data(), r.at);
+  const std::string problem = r.objective->evaluate(x.Data(), r.at, Order::Hessian);
   if (!problem.empty()) throw Napi::RangeError::New(env, "x: " + problem);
   return r;
 }
@@ -73,7 +73,7 @@ SketchReport sketch(Napi::Env env, const Request& r, double* m) {
     return sketchGram(r.objective->matrix(), r.at.terms.D.data(), r.options, m);
   } catch (const std::invalid_argument& e) {
     fail(env, e.what());
-  } catch (const SketchCancelled& e) {
+  } catch (const PassCancelled& e) {
     throw Napi::Error::New(env, e.what());
   }
 }

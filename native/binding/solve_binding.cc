@@ -60,7 +60,7 @@ SolveJob parseJob(const Napi::CallbackInfo& info) {
   s.sketch.kind = parseSketch(env, requireString(o, "sketch"));
   s.sketch.rows = requireCount(o, "sketchRows", 0, INT32_MAX);
   s.sketch.osnapNonzeros = static_cast<int>(requireCount(o, "osnapNonzeros", 1, 64));
-  s.sketch.threads = static_cast<int>(requireCount(o, "threads", 1, 256));
+  s.threads = static_cast<int>(requireCount(o, "threads", 1, kMaxThreads));
   s.eps0 = requireNumber(o, "eps0");
   if (!(s.eps0 > 0 && s.eps0 < 1)) fail(env, "eps0: must be in (0, 1)");
   s.tol = requireNumber(o, "tol");

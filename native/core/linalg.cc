@@ -13,26 +13,123 @@ namespace {
 constexpr int64_t kBlockRows = 2048;
 }
 
-void accumulateSyrk(int64_t d, int64_t k, const double* a, double alpha, double* m) {
+// Columns per panel of M in accumulateSyrk: wide enough for BLAS-3 rates, narrow enough that a
+// d of a few hundred still gives each thread panels to take.
+constexpr int64_t kPanelColumns = 128;
+
+void accumulateSyrk(int64_t d, int64_t k, const double* a, double alpha, double* m, const Parallel& par) {
   if (k == 0) return;
-  // A row-major k × d is a column-major d × k matrix Aᶜ; Aᵀ A = Aᶜ Aᶜᵀ.
-  cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, static_cast<int>(d), static_cast<int>(k), alpha, a,
-              static_cast<int>(d), 1.0, m, static_cast<int>(d));
+  // A row-major k × d is a column-major d × k matrix Aᶜ; Aᵀ A = Aᶜ Aᶜᵀ. Panel [j0, j1) of the upper
+  // triangle: the diagonal block by dsyrk, the rows above it by dgemm.
+  const int64_t panels = (d + kPanelColumns - 1) / kPanelColumns;
+  const int ld = static_cast<int>(d);
+  auto panel = [&](int64_t p) {
+    const int64_t j0 = p * kPanelColumns, j1 = std::min(d, j0 + kPanelColumns);
+    const int width = static_cast<int>(j1 - j0);
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, width, static_cast<int>(k), alpha, a + j0, ld, 1.0,
+                m + j0 + j0 * d, ld);
+    if (j0 > 0)
+      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, static_cast<int>(j0), width, static_cast<int>(k), alpha, a,
+                  ld, a + j0, ld, 1.0, m + j0 * d, ld);
+  };
+  // Work of panel p grows with j1: hand them out largest first.
+  const double work = static_cast<double>(k) * static_cast<double>(d) * static_cast<double>(d) / 2.0;
+  forEachItem(par.threadsFor(work), panels, [&](int64_t item) { panel(panels - 1 - item); });
+}
+
+namespace {
+
+// Rows with fewer entries than this are scattered; the others are staged for BLAS-3. A row's
+// outer product is "dense enough" for BLAS-3 when it is a sizeable share of d²: the scattered
+// update runs roughly 50× slower per flop than dsyrk.
+int64_t denseRowThreshold(int64_t d) { return std::max<int64_t>(1, d / 8); }
+
+// The scattered part for output columns [j0, j1): every row, only its entries in that range.
+// Each entry of M is updated by one call, rows in order, so the result does not depend on how the
+// columns were split among threads.
+void scatterGramColumns(const MatrixView& c, const double* weight, int64_t j0, int64_t j1, int64_t threshold,
+                        double* m, const Parallel& par) {
+  const int64_t d = c.cols;
+  const int32_t* idx = c.indices;
+  const double* val = c.values;
+  for (int64_t i = 0; i < c.rows; ++i) {
+    if ((i & (kCancelCheckRows - 1)) == 0) par.checkCancel();
+    const int32_t begin = c.indptr[i], end = c.indptr[i + 1];
+    const double w = weight[i];
+    if (w == 0.0 || end == begin || end - begin >= threshold) continue;
+    int32_t p = begin;
+    while (p < end && idx[p] < j0) ++p;
+    for (; p < end && idx[p] < j1; ++p) {
+      const double wp = w * val[p];
+      double* column = m + static_cast<int64_t>(idx[p]) * d;  // column j = idx[p], rows ≤ j (upper)
+      int32_t q = begin;
+      // The row's column indices are distinct, so four updates can be loaded before any is stored.
+      for (; q + 3 <= p; q += 4) {
+        const int32_t i0 = idx[q], i1 = idx[q + 1], i2 = idx[q + 2], i3 = idx[q + 3];
+        const double a0 = column[i0] + wp * val[q], a1 = column[i1] + wp * val[q + 1];
+        const double a2 = column[i2] + wp * val[q + 2], a3 = column[i3] + wp * val[q + 3];
+        column[i0] = a0;
+        column[i1] = a1;
+        column[i2] = a2;
+        column[i3] = a3;
+      }
+      for (; q <= p; ++q) column[idx[q]] += wp * val[q];
+    }
+  }
+}
+
+}  // namespace
+
+void accumulateGramParallel(const MatrixView& c, const double* weight, double* m, const Parallel& par) {
+  const int64_t d = c.cols, n = c.rows;
+  const int64_t threshold = denseRowThreshold(d);
+  if (!c.isDense()) {
+    // Column ranges with about equal numbers of upper-triangle entries (column j has j + 1): the
+    // range boundaries only balance the threads, they do not change any entry's additions.
+    const double cost = c.exactGramCost();
+    const int parts = par.threadsFor(cost);
+    std::vector<int64_t> bound(parts + 1, d);
+    bound[0] = 0;
+    for (int p = 1; p < parts; ++p)
+      bound[p] = std::min<int64_t>(d, static_cast<int64_t>(std::llround(d * std::sqrt(static_cast<double>(p) / parts))));
+    runParts(parts, [&](int part) { scatterGramColumns(c, weight, bound[part], bound[part + 1], threshold, m, par); });
+  }
+  // Rows with many entries, D > 0 and D < 0 apart, staged as √|D_i| c_i in blocks for BLAS-3.
+  const int64_t blockRows = std::max<int64_t>(1, std::min(kBlockRows, n));
+  std::vector<double> positive, negative;
+  int64_t nPositive = 0, nNegative = 0;
+  auto flush = [&]() {
+    accumulateSyrk(d, nPositive, positive.data(), 1.0, m, par);
+    accumulateSyrk(d, nNegative, negative.data(), -1.0, m, par);
+    nPositive = nNegative = 0;
+    par.checkCancel();
+  };
+  for (int64_t i = 0; i < n; ++i) {
+    const double w = weight[i];
+    if (w == 0.0 || c.rowNnz(i) == 0 || (!c.isDense() && c.rowNnz(i) < threshold)) continue;
+    if (positive.empty()) {
+      positive.resize(blockRows * d);
+      negative.resize(blockRows * d);
+    }
+    const double scale = std::sqrt(std::fabs(w));
+    if (w > 0) c.scatterRow(i, scale, positive.data() + (nPositive++) * d);
+    else c.scatterRow(i, scale, negative.data() + (nNegative++) * d);
+    if (nPositive == blockRows || nNegative == blockRows) flush();
+  }
+  flush();
 }
 
 void accumulateGram(const MatrixView& c, const double* weight, const int64_t* rowList, int64_t count,
-                    double* m) {
+                    double* m, const Parallel& par) {
   const int64_t d = c.cols;
-  // A row is "dense enough" for BLAS-3 when its outer product is a sizeable share of d²:
-  // the scattered update runs roughly 50× slower per flop than dsyrk.
-  const int64_t denseThreshold = std::max<int64_t>(1, d / 8);
+  const int64_t denseThreshold = denseRowThreshold(d);
   // Blocks no larger than the rows there are: a 10-row sample must not zero 2 × 2048 × d doubles.
   const int64_t blockRows = std::max<int64_t>(1, std::min(kBlockRows, count));
   std::vector<double> positive(blockRows * d), negative(blockRows * d);
   int64_t nPositive = 0, nNegative = 0;
   auto flush = [&]() {
-    accumulateSyrk(d, nPositive, positive.data(), 1.0, m);
-    accumulateSyrk(d, nNegative, negative.data(), -1.0, m);
+    accumulateSyrk(d, nPositive, positive.data(), 1.0, m, par);
+    accumulateSyrk(d, nNegative, negative.data(), -1.0, m, par);
     nPositive = nNegative = 0;
   };
   for (int64_t r = 0; r < count; ++r) {

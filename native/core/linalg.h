@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/matrix.h"
+#include "core/parallel.h"
 
 namespace softnewton {
 
@@ -13,7 +14,13 @@ namespace softnewton {
 // null, with weight indexed by row). Weights may be negative. Rows with many entries go through
 // dsyrk in blocks; rows with few are scattered directly (Σ nnz² work).
 void accumulateGram(const MatrixView& c, const double* weight, const int64_t* rowList, int64_t count,
-                    double* m);
+                    double* m, const Parallel& par = Parallel{});
+
+// M += Σ_i weight[i] · c_i c_iᵀ over all rows, on par.threads threads, with the same bits for every
+// thread count: rows with few entries are scattered by column ranges (each entry of M is updated by
+// one thread, in row order), rows with many are staged in blocks and go through dsyrk/dgemm by fixed
+// column panels (accumulateSyrk). Checks par's cancel flag between blocks (PassCancelled).
+void accumulateGramParallel(const MatrixView& c, const double* weight, double* m, const Parallel& par);
 
 // M += α a aᵀ + β (a bᵀ + b aᵀ): the rank-2 term of the Hessian.
 void addRank2(int64_t d, double alpha, const double* a, double beta, const double* b, double* m);
@@ -25,8 +32,10 @@ bool cholesky(int64_t d, double* m);
 // Solves (RᵀR) x = rhs in place, R from cholesky().
 void choleskySolve(int64_t d, const double* r, double* rhs);
 
-// The k × d block product Aᵀ A, accumulated: M += Aᵀ A for a row-major k × d matrix A.
-void accumulateSyrk(int64_t d, int64_t k, const double* a, double alpha, double* m);
+// The k × d block product Aᵀ A, accumulated: M += α Aᵀ A for a row-major k × d matrix A. By fixed
+// column panels of M (dsyrk on the diagonal block, dgemm above it), on par.threads threads: the
+// panels depend on d alone, so the bits do not depend on the thread count.
+void accumulateSyrk(int64_t d, int64_t k, const double* a, double alpha, double* m, const Parallel& par = Parallel{});
 
 // Smallest eigenvalue of a symmetric matrix (full storage). Used by tests and certificates.
 double smallestEigenvalue(int64_t d, const double* m);

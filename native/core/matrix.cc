@@ -2,6 +2,7 @@
 
 #include <cblas.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -48,6 +49,96 @@ void MatrixView::multiplyTransposed(const double* r, double* g) const {
     const double ri = r[i];
     if (ri == 0.0) continue;
     for (int32_t p = indptr[i]; p < indptr[i + 1]; ++p) g[indices[p]] += values[p] * ri;
+  }
+}
+
+RowBlocks makeRowBlocks(const MatrixView& c) {
+  RowBlocks blocks;
+  const double total = static_cast<double>(c.nnz()) + static_cast<double>(kRowWork) * static_cast<double>(c.rows);
+  const double target = std::max(static_cast<double>(kMinBlockWork), total / static_cast<double>(kMaxRowBlocks));
+  blocks.start.push_back(0);
+  double work = 0.0;
+  for (int64_t i = 0; i < c.rows; ++i) {
+    work += static_cast<double>(c.rowNnz(i) + kRowWork);
+    if (work >= target && i + 1 < c.rows) {
+      blocks.start.push_back(i + 1);
+      work = 0.0;
+    }
+  }
+  blocks.start.push_back(c.rows);
+  return blocks;
+}
+
+void MatrixView::multiplyRows(const double* x, double* z, int64_t begin, int64_t end) const {
+  if (begin >= end) return;
+  if (isDense()) {
+    // One thread's BLAS call on its own rows: the library runs single-threaded (docs/performance.md).
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, static_cast<int>(end - begin), static_cast<int>(cols), 1.0,
+                dense + begin * cols, static_cast<int>(cols), x, 1, 0.0, z + begin, 1);
+    return;
+  }
+  for (int64_t i = begin; i < end; ++i) {
+    // Four independent accumulators: the loop is bound by the chain of multiply-adds, not memory.
+    double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    int32_t p = indptr[i];
+    const int32_t stop = indptr[i + 1];
+    for (; p + 3 < stop; p += 4) {
+      a0 += values[p] * x[indices[p]];
+      a1 += values[p + 1] * x[indices[p + 1]];
+      a2 += values[p + 2] * x[indices[p + 2]];
+      a3 += values[p + 3] * x[indices[p + 3]];
+    }
+    for (; p < stop; ++p) a0 += values[p] * x[indices[p]];
+    z[i] = (a0 + a1) + (a2 + a3);
+  }
+}
+
+void MatrixView::transposedRows(const double* const* r, int k, int64_t begin, int64_t end, double* out,
+                                double* scratch) const {
+  std::memset(out, 0, sizeof(double) * cols * k);
+  if (begin >= end) return;
+  if (isDense()) {
+    const int m = static_cast<int>(end - begin);
+    if (k == 1) {
+      cblas_dgemv(CblasRowMajor, CblasTrans, m, static_cast<int>(cols), 1.0, dense + begin * cols,
+                  static_cast<int>(cols), r[0] + begin, 1, 0.0, out, 1);
+      return;
+    }
+    // The k columns side by side (m × k, row-major), then one product Cᵀ R: C is read once.
+    for (int64_t i = begin; i < end; ++i)
+      for (int c = 0; c < k; ++c) scratch[(i - begin) * k + c] = r[c][i];
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, static_cast<int>(cols), k, m, 1.0, dense + begin * cols,
+                static_cast<int>(cols), scratch, k, 0.0, out, k);
+    return;
+  }
+  if (k == 1) {
+    for (int64_t i = begin; i < end; ++i) {
+      const double ri = r[0][i];
+      if (ri == 0.0) continue;
+      for (int32_t p = indptr[i]; p < indptr[i + 1]; ++p) out[indices[p]] += values[p] * ri;
+    }
+    return;
+  }
+  if (k == 2) {
+    for (int64_t i = begin; i < end; ++i) {
+      const double r0 = r[0][i], r1 = r[1][i];
+      for (int32_t p = indptr[i]; p < indptr[i + 1]; ++p) {
+        double* o = out + static_cast<int64_t>(indices[p]) * 2;
+        o[0] += values[p] * r0;
+        o[1] += values[p] * r1;
+      }
+    }
+    return;
+  }
+  for (int64_t i = begin; i < end; ++i) {
+    const double r0 = r[0][i], r1 = r[1][i], r2 = r[2][i];
+    for (int32_t p = indptr[i]; p < indptr[i + 1]; ++p) {
+      double* o = out + static_cast<int64_t>(indices[p]) * 3;
+      const double v = values[p];
+      o[0] += v * r0;
+      o[1] += v * r1;
+      o[2] += v * r2;
+    }
   }
 }
 

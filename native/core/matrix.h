@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace softnewton {
 
@@ -24,10 +25,19 @@ struct MatrixView {
   // Σ_i nnz(row_i)²: the cost of forming Cᵀ diag(D) C exactly.
   double exactGramCost() const;
 
-  // z = C x (z has `rows` entries).
+  // z = C x (z has `rows` entries), on the calling thread.
   void multiply(const double* x, double* z) const;
-  // g = Cᵀ r (g has `cols` entries; overwritten).
+  // g = Cᵀ r (g has `cols` entries; overwritten), on the calling thread.
   void multiplyTransposed(const double* r, double* g) const;
+
+  // The same passes over rows [begin, end) only, for row blocks run on several threads.
+  // z[i] = (C x)_i for i in [begin, end).
+  void multiplyRows(const double* x, double* z, int64_t begin, int64_t end) const;
+  // out (cols × k, interleaved: out[j·k + c]) = Σ_{i in [begin, end)} C_ij · r[c][i] for k ≤ 3 row
+  // vectors r[0], …, r[k − 1]: one pass over the rows for all of them. `scratch` holds
+  // (end − begin)·k doubles (dense rows only).
+  void transposedRows(const double* const* r, int k, int64_t begin, int64_t end, double* out,
+                      double* scratch) const;
 
   // Calls f(column, value) for each stored entry of row i, in column order.
   template <class F>
@@ -42,6 +52,22 @@ struct MatrixView {
   // Writes row i, scaled by `scale`, into a dense buffer of `cols` entries (zeroed first).
   void scatterRow(int64_t i, double scale, double* out) const;
 };
+
+// Fixed row blocks for the parallel passes. The boundaries depend on the data alone, never on the
+// thread count: each block's partial sums are combined in block order, so every pass gives the same
+// bits whatever the number of threads (docs/performance.md).
+struct RowBlocks {
+  std::vector<int64_t> start;  // block b is rows [start[b], start[b + 1])
+  int64_t count() const { return static_cast<int64_t>(start.size()) - 1; }
+  int64_t begin(int64_t b) const { return start[b]; }
+  int64_t end(int64_t b) const { return start[b + 1]; }
+};
+// At most kMaxRowBlocks blocks of at least kMinBlockWork units (a stored entry is one unit, a row's
+// own per-row work kRowWork more).
+constexpr int64_t kMaxRowBlocks = 64;
+constexpr int64_t kMinBlockWork = int64_t{1} << 15;
+constexpr int64_t kRowWork = 8;
+RowBlocks makeRowBlocks(const MatrixView& c);
 
 // Checks everything memory safety depends on (sizes, indptr monotone and in range, column indices
 // in range and strictly increasing within a row) and that every value is finite. Returns an empty

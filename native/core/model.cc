@@ -2,112 +2,127 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+
+#include "core/vmath.h"
 
 namespace softnewton {
 
-void RowTerms::resize(int64_t n) {
+void RowTerms::resize(int64_t n, Order o) {
+  order = o;
+  // Vectors a lower order does not fill keep their size (a Point reused across orders allocates once).
+  u0.resize(n);
+  if (o == Order::Loss) return;
   grad.resize(n);
+  if (o == Order::Gradient) return;
   delta.resize(n);
   D.resize(n);
-  u0.resize(n);
   u1.resize(n);
 }
 
 namespace {
-
-// softmax(t) computed stably: exp(t − max t), never exp(t).
-void softmax(const double* t, int64_t n, double* s) {
-  double m = -INFINITY;
-  for (int64_t i = 0; i < n; ++i) m = std::max(m, t[i]);
-  double sum = 0.0;
-  for (int64_t i = 0; i < n; ++i) sum += (s[i] = std::exp(t[i] - m));
-  const double inv = 1.0 / sum;
-  for (int64_t i = 0; i < n; ++i) s[i] *= inv;
-}
-
-// The first layer's input: z itself, or ReLU(z) for relu-softmax.
-void firstLayerInput(const ModelSpec& spec, const double* z, int64_t n, std::vector<double>& t) {
-  t.assign(z, z + n);
-  if (spec.kind == ModelKind::ReluSoftmax)
-    for (auto& v : t) v = std::max(v, 0.0);
-}
-
-bool allFinite(const std::vector<double>& v) {
-  for (double x : v)
-    if (!std::isfinite(x)) return false;
-  return true;
-}
-
+// Rows per chunk of the vectorised per-row work: the chunk's temporaries stay in L1.
+constexpr int64_t kChunk = 256;
 }  // namespace
 
-void predict(const ModelSpec& spec, const double* z, int64_t n, double* y) {
-  std::vector<double> t;
-  firstLayerInput(spec, z, n, t);
-  softmax(t.data(), n, y);
-  for (int64_t i = 0; i < n; ++i) y[i] = applyUnit(spec.unit, spec.scale.at(i) * y[i] + spec.bias.at(i)).value;
+void softmaxStage(const ModelSpec& spec, const double* z, int64_t begin, int64_t end, double* s, BlockSums& sums) {
+  const bool relu = spec.kind == ModelKind::ReluSoftmax;
+  double m = -INFINITY;
+  for (int64_t i = begin; i < end; ++i) m = std::max(m, relu ? std::max(z[i], 0.0) : z[i]);
+  sums.max = m;
+  if (begin == end) {
+    sums.expSum = 0.0;
+    return;
+  }
+  // softmax computed stably: exp(t − max t), never exp(t).
+  for (int64_t i = begin; i < end; ++i) s[i] = (relu ? std::max(z[i], 0.0) : z[i]) - m;
+  vexp(s + begin, s + begin, end - begin);
+  double sum = 0.0;
+  for (int64_t i = begin; i < end; ++i) sum += s[i];
+  sums.expSum = sum;
 }
 
-std::string evaluateModel(const ModelSpec& spec, const double* z, int64_t n, RowTerms& out) {
-  out.resize(n);
-  if (n == 0) {
-    out.loss = 0.0;
-    out.sigma = 0.0;
-    return "";
+void unitStage(const ModelSpec& spec, const double* z, int64_t begin, int64_t end, double factor, Order order,
+               RowTerms& terms, BlockSums& sums) {
+  double* s = terms.u0.data();
+  double v[kChunk], t[kChunk], l[kChunk];
+  double loss = 0.0, regulariser = 0.0, alpha = 0.0, gamma = 0.0, maxV = -INFINITY;
+  const Unit unit = spec.unit;
+  const bool needsExp = unit != Unit::Identity && unit != Unit::Relu;
+  for (int64_t chunk = begin; chunk < end; chunk += kChunk) {
+    const int64_t len = std::min(kChunk, end - chunk);
+    for (int64_t k = 0; k < len; ++k) {
+      const int64_t i = chunk + k;
+      s[i] *= factor;
+      v[k] = spec.scale.at(i) * s[i] + spec.bias.at(i);
+      maxV = std::max(maxV, v[k]);
+    }
+    if (needsExp) {
+      for (int64_t k = 0; k < len; ++k) t[k] = unitExpArgument(unit, v[k]);
+      vexp(t, t, len);
+      if (unit == Unit::Softplus) vlog1p(t, l, len);
+    }
+    for (int64_t k = 0; k < len; ++k) {
+      const int64_t i = chunk + k;
+      const UnitValue phi = unitFromExp(unit, v[k], needsExp ? t[k] : 1.0, unit == Unit::Softplus ? l[k] : 0.0);
+      const double r = phi.value - spec.target[i];
+      loss += 0.5 * r * r;
+      const double w = spec.weight.at(i);
+      regulariser += 0.5 * w * w * z[i] * z[i];
+      if (order == Order::Loss) continue;
+      const double a = spec.scale.at(i);
+      const double g = a * phi.first * r;
+      terms.grad[i] = g;
+      alpha += s[i] * g;
+      if (order == Order::Hessian) {
+        const double p = s[i] * s[i] * (a * a * (phi.first * phi.first + r * phi.second));
+        terms.u1[i] = p;
+        gamma += p;
+      }
+    }
   }
-  std::vector<double> t;
-  firstLayerInput(spec, z, n, t);
-  std::vector<double>& s = out.u0;  // U's first column is s itself
-  softmax(t.data(), n, s.data());
+  sums.loss = loss + regulariser;
+  sums.alpha = alpha;
+  sums.gamma = gamma;
+  sums.maxV = maxV;
+}
 
-  // Per row: g = a φ′(v) r and e = a²(φ′² + r φ″), then the global sums α = sᵀg and γ = Σ s² e.
-  double loss = 0.0, alpha = 0.0, gamma = 0.0, maxV = -INFINITY;
-  std::vector<double>& g = out.grad;   // holds g until the gradient replaces it
-  std::vector<double>& p = out.u1;     // holds p = s∘s∘e until q replaces it
-  for (int64_t i = 0; i < n; ++i) {
-    const double a = spec.scale.at(i);
-    const double v = a * s[i] + spec.bias.at(i);
-    maxV = std::max(maxV, v);
-    const UnitValue phi = applyUnit(spec.unit, v);
-    const double r = phi.value - spec.target[i];
-    loss += 0.5 * r * r;
-    g[i] = a * phi.first * r;
-    const double e = a * a * (phi.first * phi.first + r * phi.second);
-    p[i] = s[i] * s[i] * e;
-    alpha += s[i] * g[i];
-    gamma += p[i];
-  }
-  if (!std::isfinite(loss) || !std::isfinite(alpha) || !std::isfinite(gamma)) {
-    return "the model overflows at this point: the second layer's input v = a*s + c reaches " +
-           std::to_string(maxV) + " (the unit or the squared residual exceeds the double range)";
-  }
+std::string overflowMessage(double maxV, bool derivatives) {
+  char v[32];
+  std::snprintf(v, sizeof v, "%.6g", maxV);
+  if (!derivatives)
+    return std::string("the model overflows at this point: the second layer's input v = a*s + c reaches ") + v +
+           " (the unit or the squared residual exceeds the double range)";
+  return std::string("the model's derivatives overflow at this point: v = a*s + c reaches ") + v;
+}
 
-  // ∇ℓ(z) = s∘(g − α); q = p + s∘g; δ = q − α s.
-  const bool masked = spec.kind == ModelKind::ReluSoftmax;
-  double regulariser = 0.0;
-  for (int64_t i = 0; i < n; ++i) {
-    const double q = p[i] + s[i] * g[i];
-    double gradient = s[i] * (g[i] - alpha);
-    double delta = q - alpha * s[i];
-    double u1 = q;
-    double u0 = s[i];
-    if (masked && !(z[i] > 0)) gradient = delta = u0 = u1 = 0.0;  // P = diag(1[z > 0])
-    const double w = spec.weight.at(i);
-    const double w2 = w * w;
-    regulariser += 0.5 * w2 * z[i] * z[i];
-    out.grad[i] = gradient + w2 * z[i];
-    out.delta[i] = delta;
-    out.D[i] = delta + w2;
-    out.u0[i] = u0;
-    out.u1[i] = u1;
-  }
-  out.sigma = gamma + 2.0 * alpha;
-  out.loss = loss + regulariser;
+std::string evaluateModel(const ModelSpec& spec, const double* z, int64_t n, RowTerms& out, Order order) {
+  out.resize(n, order);
+  out.loss = out.sigma = out.alpha = 0.0;
+  if (n == 0) return "";
+  BlockSums sums;
+  softmaxStage(spec, z, 0, n, out.u0.data(), sums);
+  unitStage(spec, z, 0, n, 1.0 / sums.expSum, order, out, sums);
+  out.loss = sums.loss;
+  out.alpha = sums.alpha;
+  if (!std::isfinite(sums.loss) || !std::isfinite(sums.alpha) || !std::isfinite(sums.gamma))
+    return overflowMessage(sums.maxV, false);
+  if (order == Order::Loss) return "";
+  bool finite = true;
+  for (int64_t i = 0; i < n; ++i) finite &= rowStage(spec, z, i, order, out);
   // σ = γ + 2α overflows on its own when γ and α are both near the double range (found by fuzzing:
   // an Inf σ reached the Hessian as Inf, or as NaN through σ·0 where relu-softmax masks U).
-  if (!std::isfinite(out.loss) || !std::isfinite(out.sigma) || !allFinite(out.grad) || !allFinite(out.delta) ||
-      !allFinite(out.D) || !allFinite(out.u1))
-    return "the model's derivatives overflow at this point: v = a*s + c reaches " + std::to_string(maxV);
+  out.sigma = sums.gamma + 2.0 * sums.alpha;
+  if (!finite || !std::isfinite(out.sigma)) return overflowMessage(sums.maxV, true);
   return "";
+}
+
+void predict(const ModelSpec& spec, const double* z, int64_t n, double* y) {
+  if (n == 0) return;
+  BlockSums sums;
+  softmaxStage(spec, z, 0, n, y, sums);
+  const double factor = 1.0 / sums.expSum;
+  for (int64_t i = 0; i < n; ++i) y[i] = applyUnit(spec.unit, spec.scale.at(i) * (y[i] * factor) + spec.bias.at(i)).value;
 }
 
 }  // namespace softnewton

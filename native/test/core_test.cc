@@ -329,7 +329,8 @@ TEST(models_match_finite_differences_every_kind_and_unit) {
       }
       // ∇²L v by two passes equals the dense Hessian times v.
       const std::vector<double> v = randomVector(d, 99);
-      std::vector<double> hv(d), scratch;
+      std::vector<double> hv(d);
+      Scratch scratch;
       f.hessianVector(at, v.data(), hv.data(), scratch);
       for (int64_t j = 0; j < d; ++j) {
         double s = 0;
@@ -716,9 +717,9 @@ TEST(line_search_refuses_an_ascent_direction) {
   std::vector<double> ascent = at.gradient, cp;
   for (auto& v : ascent) v = -v;  // x − t·p with p = −∇L moves uphill
   const double slope = detail::dot(at.gradient, at.gradient);
-  const detail::LineSearchOutcome refused = detail::lineSearch(f, at, ascent, slope, 1.0, next, cp);
+  const detail::LineSearchOutcome refused = detail::lineSearch(f, at, ascent, slope, 1.0, Order::Gradient, next, cp);
   CHECK(!refused.accepted && refused.backtracks == 50);
-  const detail::LineSearchOutcome accepted = detail::lineSearch(f, at, at.gradient, slope, 1.0, next, cp);
+  const detail::LineSearchOutcome accepted = detail::lineSearch(f, at, at.gradient, slope, 1.0, Order::Gradient, next, cp);
   CHECK(accepted.accepted && next.loss < at.loss);
 }
 

@@ -1,18 +1,16 @@
 /**
  * SolverPool: solves in piscina worker threads, each with its own instance of the native addon.
  *
- * The thread rule. A worker runs one solve at a time on its own thread; OpenBLAS runs
- * `blasThreadsPerWorker` threads inside it, and the sketch's row passes split across as many
- * (`threads`, which defaults to that number and may not exceed it). So a pool keeps at most
+ * The thread rule. A worker runs one solve at a time on its own thread, and every native pass of
+ * that solve splits across `threads` threads (which defaults to `threadsPerWorker` and may not
+ * exceed it); BLAS runs single-threaded inside them (docs/performance.md). So a pool keeps at most
  *
- *     workers × blasThreadsPerWorker ≤ cores
+ *     workers × threadsPerWorker ≤ cores
  *
  * threads busy, and refuses options that break it. Defaults: workers = cores, and
- * blasThreadsPerWorker = ⌊cores / workers⌋ (1 with the default workers). OpenBLAS has one thread
- * count per process (openblas_set_num_threads is process-wide, TOOLCHAIN.md): while pools are open
- * it is set to the smallest blasThreadsPerWorker among them, and restored to its earlier value when
- * the last one is closed. Solves outside a pool (solve() without `starts` or `pool`) use the same
- * setting and run on libuv's thread pool: they count against the same cores.
+ * threadsPerWorker = ⌊cores / workers⌋ (1 with the default workers). Solves outside a pool (solve()
+ * without `starts` or `pool`) run on libuv's thread pool with `threads` defaulting to the cores:
+ * they count against the same cores.
  *
  * Cancellation is cooperative: an aborted task raises a flag in shared memory that the native loop
  * reads each iteration (and the sketch inside its long row passes); a task still queued is rejected
@@ -34,7 +32,9 @@ import { CANCEL, SolveReply, SolveTask, STARTED } from './task';
 export interface PoolOptions {
   /** Worker threads (default: the number of cores). */
   workers?: number;
-  /** OpenBLAS threads, and sketch threads, per worker: workers × this ≤ cores (default ⌊cores / workers⌋). */
+  /** Threads per worker for every native pass of its solve: workers × this ≤ cores (default ⌊cores / workers⌋). */
+  threadsPerWorker?: number;
+  /** @deprecated the earlier name of threadsPerWorker. */
   blasThreadsPerWorker?: number;
   /** Tasks allowed to wait for a worker before solve() rejects (default: no limit). */
   maxQueue?: number;
@@ -42,7 +42,7 @@ export interface PoolOptions {
 
 export interface PoolStats {
   workers: number;
-  blasThreadsPerWorker: number;
+  threadsPerWorker: number;
   /** Tasks waiting for a worker. */
   queued: number;
   /** Tasks submitted and not yet finished (queued or running). */
@@ -73,24 +73,6 @@ export function cores(): number {
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 }
 
-// ---------------------------------------------------------------------------------------------
-// OpenBLAS's process-wide thread count while pools are open.
-
-const openPools = new Set<SolverPool>();
-let blasBefore: number | undefined;
-
-function applyBlasThreads(): void {
-  if (openPools.size === 0) {
-    if (blasBefore !== undefined) native().blasThreads(blasBefore);
-    blasBefore = undefined;
-    return;
-  }
-  if (blasBefore === undefined) blasBefore = native().blasThreads();
-  native().blasThreads(Math.min(...[...openPools].map((p) => p.blasThreadsPerWorker)));
-}
-
-// ---------------------------------------------------------------------------------------------
-
 /** One task in flight: its control block in shared memory, and how to stop it. */
 class Flight {
   readonly control = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
@@ -115,7 +97,7 @@ class Flight {
 
 export class SolverPool {
   readonly workers: number;
-  readonly blasThreadsPerWorker: number;
+  readonly threadsPerWorker: number;
   readonly cores: number;
   readonly maxQueue: number;
   private readonly piscina: Piscina;
@@ -128,25 +110,25 @@ export class SolverPool {
   constructor(options: PoolOptions = {}) {
     if (typeof options !== 'object' || options === null) throw new InputError('options', 'expected an object');
     for (const key of Object.keys(options)) {
-      if (!['workers', 'blasThreadsPerWorker', 'maxQueue'].includes(key)) {
-        throw new InputError(`options.${key}`, 'unknown option; known options are workers, blasThreadsPerWorker, maxQueue');
+      if (!['workers', 'threadsPerWorker', 'blasThreadsPerWorker', 'maxQueue'].includes(key)) {
+        throw new InputError(`options.${key}`, 'unknown option; known options are workers, threadsPerWorker, maxQueue');
       }
     }
     this.cores = cores();
     this.workers = requireInteger('workers', options.workers ?? this.cores, 1, this.cores);
     const fair = Math.max(1, Math.floor(this.cores / this.workers));
-    this.blasThreadsPerWorker = requireInteger('blasThreadsPerWorker', options.blasThreadsPerWorker ?? fair, 1, 1024);
-    if (this.workers * this.blasThreadsPerWorker > this.cores) {
+    // `blasThreadsPerWorker` is the option's earlier name (BLAS now runs inside the solve's own threads).
+    const field = options.threadsPerWorker === undefined && options.blasThreadsPerWorker !== undefined ? 'blasThreadsPerWorker' : 'threadsPerWorker';
+    this.threadsPerWorker = requireInteger(field, options.threadsPerWorker ?? options.blasThreadsPerWorker ?? fair, 1, 1024);
+    if (this.workers * this.threadsPerWorker > this.cores) {
       throw new InputError(
-        'blasThreadsPerWorker',
-        `workers × blasThreadsPerWorker = ${this.workers} × ${this.blasThreadsPerWorker} exceeds the ${this.cores} cores; use at most ${fair}`,
+        field,
+        `workers × threadsPerWorker = ${this.workers} × ${this.threadsPerWorker} exceeds the ${this.cores} cores; use at most ${fair}`,
       );
     }
     const maxQueue = options.maxQueue === undefined ? Infinity : requireInteger('maxQueue', options.maxQueue, 0);
     this.maxQueue = maxQueue;
     native(); // load the addon here first: a missing build is reported in the caller's thread
-    openPools.add(this);
-    applyBlasThreads();
     // Required here, not at the top: loading piscina costs ~50 ms that solves without a pool (and
     // every CLI start) need not pay.
     const { Piscina } = require('piscina') as typeof import('piscina');
@@ -173,7 +155,7 @@ export class SolverPool {
   stats(): PoolStats {
     return {
       workers: this.workers,
-      blasThreadsPerWorker: this.blasThreadsPerWorker,
+      threadsPerWorker: this.threadsPerWorker,
       queued: this.piscina.queueSize,
       pending: this.flights.size,
       completed: this.finished,
@@ -183,7 +165,7 @@ export class SolverPool {
 
   /**
    * Solves in this pool: one start, or with `starts: K` K starts in parallel (see solve()). The
-   * options are solve()'s; `threads` defaults to blasThreadsPerWorker here.
+   * options are solve()'s; `threads` defaults to threadsPerWorker here.
    */
   solve(problem: Problem, options: SolveOptions = {}): Promise<SolveResult> {
     // Lazily required: solve.ts requires this module too.
@@ -193,16 +175,16 @@ export class SolverPool {
 
   /** The sketch threads a task gets when the caller did not say. */
   defaultThreads(): number {
-    return this.blasThreadsPerWorker;
+    return this.threadsPerWorker;
   }
 
   /** Checks what only the pool can check: open, and `threads` within the rule. */
   check(options: NativeSolveOptions): void {
     if (this.state !== 'open') throw new InputError('pool', 'the pool is closed');
-    if (options.threads > this.blasThreadsPerWorker) {
+    if (options.threads > this.threadsPerWorker) {
       throw new InputError(
         'threads',
-        `at most ${this.blasThreadsPerWorker} in this pool (blasThreadsPerWorker: each of its ${this.workers} workers may use that many cores), received ${options.threads}`,
+        `at most ${this.threadsPerWorker} in this pool (threadsPerWorker: each of its ${this.workers} workers may use that many cores), received ${options.threads}`,
       );
     }
   }
@@ -297,8 +279,6 @@ export class SolverPool {
       while (this.flights.size > 0) await Promise.allSettled([...this.flights].map((f) => f.done));
       await this.piscina.destroy();
       this.state = 'closed';
-      openPools.delete(this);
-      applyBlasThreads();
     })();
     return this.ending;
   }

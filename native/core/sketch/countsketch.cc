@@ -152,7 +152,7 @@ void accumulateCountSketch(const MatrixView& c, const double* weight, int64_t k,
                            double* m, const Parallel& par) {
   std::vector<double> pa(static_cast<size_t>(k) * static_cast<size_t>(c.cols), 0.0);
   embedRows(c, weight, k, s, hashKey(seed, 1), pa.data(), par);
-  accumulateSyrk(c.cols, k, pa.data(), sign, m);
+  accumulateSyrk(c.cols, k, pa.data(), sign, m, par);
 }
 
 }  // namespace softnewton::sketch

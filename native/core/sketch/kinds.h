@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/matrix.h"
-#include "core/sketch/parallel.h"
+#include "core/parallel.h"
 
 namespace softnewton::sketch {
 

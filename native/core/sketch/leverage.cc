@@ -205,7 +205,7 @@ void accumulateLeverage(const MatrixView& c, const double* weight, int64_t k, ui
     w[r] = sign * weight[i] * static_cast<double>(counts[r]) * running /
            (static_cast<double>(k) * probability[picked[r]]);
   }
-  accumulateGram(c, w.data(), rows.data(), static_cast<int64_t>(rows.size()), m);
+  accumulateGram(c, w.data(), rows.data(), static_cast<int64_t>(rows.size()), m, par);
 }
 
 }  // namespace softnewton::sketch

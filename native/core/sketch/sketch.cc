@@ -36,7 +36,7 @@ constexpr int kMaxOsnapNonzeros = 256;
 
 void accumulatePart(SketchKind kind, const MatrixView& c, const double* weight, const SketchOptions& options,
                     uint64_t seed, double sign, double* m) {
-  const sketch::Parallel par{options.threads, options.cancelFlag};
+  const Parallel par{options.threads, options.cancelFlag};
   switch (kind) {
     case SketchKind::Leverage:
       sketch::accumulateLeverage(c, weight, options.rows, seed, sign, m, par);
@@ -142,7 +142,7 @@ SketchReport sketchGram(const MatrixView& c, const double* D, const SketchOption
   report.negativePart = report.negativeRows > 0 ? "exact" : "none";
 
   if (kind == SketchKind::None) {
-    accumulateGram(c, D, nullptr, n, m);
+    accumulateGramParallel(c, D, m, Parallel{options.threads, options.cancelFlag});
     return report;
   }
 

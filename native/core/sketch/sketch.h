@@ -6,7 +6,7 @@
 #include <string>
 
 #include "core/matrix.h"
-#include "core/sketch/parallel.h"
+#include "core/parallel.h"
 
 namespace softnewton {
 
@@ -23,7 +23,7 @@ struct SketchOptions {
   uint64_t seed = 0;
   int threads = 1;            // row-block parallelism; the result is identical for every value
   // Non-zero (read atomically) ⇒ the sketch stops inside its long row passes by throwing
-  // SketchCancelled (core/sketch/parallel.h). Null: never.
+  // PassCancelled (core/parallel.h). Null: never.
   const int32_t* cancelFlag = nullptr;
 };
 
@@ -37,7 +37,7 @@ struct SketchReport {
 
 // m (d × d, column-major, upper triangle; zero on entry) += M̃ ≈ Cᵀ diag(D) C.
 // Throws std::invalid_argument naming the field ("sketchRows: …", "osnapNonzeros: …", "D: …") for
-// options or data the sketch cannot run with ("threads: …" below 1), and SketchCancelled when
+// options or data the sketch cannot run with ("threads: …" below 1), and PassCancelled when
 // options.cancelFlag is raised. Deterministic in options.seed, bit for bit whatever options.threads.
 SketchReport sketchGram(const MatrixView& c, const double* D, const SketchOptions& options, double* m);
 

@@ -26,7 +26,7 @@ SolveResult solveGradientDescent(const Objective& f, const std::vector<double>& 
     TraceRow row;
     Stopwatch lap;
     const double slope = dot(at.gradient, at.gradient);
-    const LineSearchOutcome ls = lineSearch(f, at, at.gradient, slope, step, next, cp);
+    const LineSearchOutcome ls = lineSearch(f, at, at.gradient, slope, step, Order::Gradient, next, cp);
     row.secondsSparse = lap.lap();
     if (!ls.accepted)
       return run.finish(at, StopReason::LineSearchFailed, "no step along the negative gradient decreased the loss",
@@ -81,7 +81,7 @@ int progressCallback(void* instance, const lbfgsfloatval_t*, const lbfgsfloatval
                      const lbfgsfloatval_t, const lbfgsfloatval_t, const lbfgsfloatval_t step, int, int, int ls) {
   auto* ctx = static_cast<LbfgsContext*>(instance);
   // liblbfgs calls this after an accepted line search, whose last evaluation is the new point.
-  ctx->accepted = ctx->trial;
+  std::swap(ctx->accepted, ctx->trial);  // the trial's buffers are overwritten by the next evaluation
   TraceRow row;
   row.step = step;
   row.backtracks = std::max(ls - 1, 0);

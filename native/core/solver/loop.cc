@@ -78,28 +78,22 @@ SolveResult Run::finish(const Point& at, StopReason reason, std::string message,
 }
 
 LineSearchOutcome lineSearch(const Objective& f, const Point& at, const std::vector<double>& p, double slope,
-                             double initialStep, Point& next, std::vector<double>& cp) {
+                             double initialStep, Order order, Point& next, std::vector<double>& cp) {
   constexpr double kArmijo = 1e-4;
   constexpr int kMaxTries = 50;
-  const int64_t n = f.rows(), d = f.dim();
-  cp.resize(n);
-  f.matrix().multiply(p.data(), cp.data());
+  cp.resize(f.rows());
+  f.multiply(p.data(), cp.data());
   const double rounding = 16.0 * std::numeric_limits<double>::epsilon() * std::fabs(at.loss);
   LineSearchOutcome out;
   double t = initialStep;
-  next.x.resize(d);
-  next.z.resize(n);
   for (int tries = 0; tries < kMaxTries; ++tries, t *= 0.5) {
-    for (int64_t j = 0; j < d; ++j) next.x[j] = at.x[j] - t * p[j];
-    for (int64_t i = 0; i < n; ++i) next.z[i] = at.z[i] - t * cp[i];
-    const bool finite = f.lossFromZ(next).empty() && std::isfinite(next.loss);
+    const bool finite = f.lossAlongLine(at, p, cp, t, next).empty() && std::isfinite(next.loss);
     const double predicted = kArmijo * t * slope;
     const bool sufficient = finite && next.loss <= at.loss - predicted;
     const bool withinRounding = finite && predicted <= rounding && next.loss <= at.loss + rounding;
     if (sufficient || withinRounding) {
-      f.finishGradient(next);
       // Cᵀ(row gradient) can overflow where the loss does not: too long a step, like an overflow.
-      if (!std::isfinite(norm2(next.gradient))) continue;
+      if (!f.finishGradient(next, order).empty() || !std::isfinite(norm2(next.gradient))) continue;
       out.accepted = true;
       out.step = t;
       out.backtracks = tries;

@@ -67,9 +67,10 @@ struct LineSearchOutcome {
 // initialStep·{1, ½, ¼, …} (at most 50 tries) with L(x − t p) ≤ L(x) − 1e-4 · t · gᵀp. Near the
 // optimum that decrease falls below the rounding of L, so a step whose predicted decrease is within
 // 16 ulps of |L| is accepted when it does not raise L by more than that. A trial point where the
-// model overflows counts as too long a step. On success `next` holds the new point with gradient.
-// `cp` is scratch for C p: the trials move z along z − t·Cp without another pass over C.
+// model overflows counts as too long a step. On success `next` holds the new point with its
+// derivatives to `order` (one fused Cᵀ pass). `cp` is scratch for C p: the trials move z along
+// z − t·Cp without another pass over C, and evaluate the loss alone.
 LineSearchOutcome lineSearch(const Objective& f, const Point& at, const std::vector<double>& p, double slope,
-                             double initialStep, Point& next, std::vector<double>& cp);
+                             double initialStep, Order order, Point& next, std::vector<double>& cp);
 
 }  // namespace softnewton::detail

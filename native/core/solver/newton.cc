@@ -55,8 +55,8 @@ struct PcgOutcome {
 // η = min(0.5, ‖g‖/‖g₀‖): a forcing term of order ‖g‖ keeps Newton's quadratic rate (Eisenstat–
 // Walker). On negative curvature CG stops; if that happens at once, p is the preconditioned gradient.
 PcgOutcome preconditionedCg(const Objective& f, const Point& at, const std::vector<double>& factor, double mu,
-                            double initialGradNorm, int maxIterations, std::vector<double>& p,
-                            std::vector<double>& rowScratch, const int32_t* cancel) {
+                            double initialGradNorm, int maxIterations, std::vector<double>& p, Scratch& scratch,
+                            const int32_t* cancel) {
   const int64_t d = f.dim();
   PcgOutcome out;
   Stopwatch clock;
@@ -73,7 +73,7 @@ PcgOutcome preconditionedCg(const Objective& f, const Point& at, const std::vect
     // A raised cancel flag ends CG early (each step is two passes over C); the loop then stops
     // after this iteration's line search, within one iteration as promised.
     if (i > 0 && cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED) != 0) break;
-    f.hessianVector(at, dir.data(), hd.data(), rowScratch);
+    f.hessianVector(at, dir.data(), hd.data(), scratch);
     for (int64_t j = 0; j < d; ++j) hd[j] += mu * dir[j];
     out.secondsSparse += clock.lap();
     const double curvature = dot(dir, hd);
@@ -108,7 +108,8 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
   Stopwatch total;
   Run run(f, o, sink);
   Point at, next;
-  if (std::string overflow = f.evaluate(x0.data(), at); !overflow.empty()) return startOverflow(run, at, overflow);
+  if (std::string overflow = f.evaluate(x0.data(), at, Order::Hessian); !overflow.empty())
+    return startOverflow(run, at, overflow);
   run.record(at, TraceRow{});
   const double initialGradNorm = norm2(at.gradient);
 
@@ -119,15 +120,18 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
     sketch.rows = std::max<int64_t>(sketchRowsForEpsilon(n, d, o.eps0), sketch.osnapNonzeros);
   }
   if (sketch.kind == SketchKind::Auto) sketch.kind = resolveAuto(f.matrix(), sketch.rows);
-  sketch.cancelFlag = o.cancelFlag;  // long row passes stop inside the sketch (SketchCancelled)
+  sketch.cancelFlag = o.cancelFlag;  // long row passes stop inside the sketch (PassCancelled)
 
-  std::vector<double> h(d * d), factor, p(d), cp, rowScratch;
+  std::vector<double> h(d * d), factor, p(d), cp;
+  Scratch cgScratch;
   double mu = 0.0;
   StopReason reason;
   while (!run.shouldStop(&reason)) {
     TraceRow row;
     Stopwatch lap;
-    f.prepareHessian(at);
+    // A no-op after evaluate or the line search, which computed CᵀU in their fused Cᵀ pass.
+    if (std::string overflow = f.prepareHessian(at); !overflow.empty())
+      return run.finish(at, StopReason::Overflow, overflow, total.seconds());
     row.secondsSparse += lap.lap();
 
     std::fill(h.begin(), h.end(), 0.0);
@@ -135,7 +139,10 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
     SketchReport report;
     try {
       report = sketchGram(f.matrix(), at.terms.D.data(), sketch, h.data());
-    } catch (const SketchCancelled&) {
+      // Each process sketched (or formed exactly) its own rows' part: the sum of the d × d Grams is
+      // the exact product, or a block sketch of it.
+      reduceSum(f.execution().reduction, h.data(), d * d);
+    } catch (const PassCancelled&) {
       return run.finish(at, StopReason::Cancelled, "", total.seconds());
     }
     row.sketch = report.kind;
@@ -153,9 +160,11 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
                         "the Hessian approximation stayed indefinite with damping up to 1e8 times its largest diagonal entry",
                         total.seconds());
     row.mu = mu;
-    if (o.method == Method::NewtonPcg) {
+    // With the exact product the factor is the Newton system's own: CG would stop after one step
+    // at what the triangular solves give directly.
+    if (o.method == Method::NewtonPcg && report.kind != SketchKind::None) {
       row.secondsDense += lap.lap();
-      const PcgOutcome cg = preconditionedCg(f, at, factor, mu, initialGradNorm, o.maxInnerIterations, p, rowScratch, o.cancelFlag);
+      const PcgOutcome cg = preconditionedCg(f, at, factor, mu, initialGradNorm, o.maxInnerIterations, p, cgScratch, o.cancelFlag);
       row.innerIterations = cg.iterations;
       row.secondsSparse += cg.secondsSparse;
       row.secondsDense += cg.secondsDense;
@@ -175,7 +184,7 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
       slope = dot(at.gradient, p);
     }
     row.decrement = std::sqrt(std::max(slope, 0.0));
-    const LineSearchOutcome ls = lineSearch(f, at, p, slope, 1.0, next, cp);
+    const LineSearchOutcome ls = lineSearch(f, at, p, slope, 1.0, Order::Hessian, next, cp);
     row.secondsSparse += lap.lap();
     if (!ls.accepted)
       return run.finish(at, StopReason::LineSearchFailed,

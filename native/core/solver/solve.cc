@@ -57,16 +57,19 @@ SolveResult startOverflow(Run& run, Point& at, const std::string& message) {
 SolveResult solve(const Objective& f, const double* x0, const SolverOptions& options, const TraceSink& onIteration) {
   if (options.maxIterations < 0) throw std::invalid_argument("maxIter: must be >= 0");
   if (!(options.tol >= 0) || !(options.atol >= 0)) throw std::invalid_argument("tol: must be >= 0");
+  if (options.threads < 1) throw std::invalid_argument("threads: must be >= 1");
   const std::vector<double> start = x0 ? std::vector<double>(x0, x0 + f.dim()) : defaultStart(f.dim(), options.seed);
+  // The solve's own view of the problem: its threads, cancel flag and reduction for every pass.
+  const Objective g = f.with(Execution{options.threads, options.cancelFlag, options.reduction});
   switch (options.method) {
     case Method::ApproxNewton:
     case Method::Newton:
     case Method::NewtonPcg:
-      return detail::solveNewton(f, start, options, onIteration);
+      return detail::solveNewton(g, start, options, onIteration);
     case Method::GradientDescent:
-      return detail::solveGradientDescent(f, start, options, onIteration);
+      return detail::solveGradientDescent(g, start, options, onIteration);
     case Method::Lbfgs:
-      return detail::solveLbfgs(f, start, options, onIteration);
+      return detail::solveLbfgs(g, start, options, onIteration);
   }
   throw std::invalid_argument("method: unknown");
 }

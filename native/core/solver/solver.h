@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/objective.h"
+#include "core/reduce.h"
 #include "core/sketch/sketch.h"
 
 namespace softnewton {
@@ -42,6 +43,10 @@ struct SolverOptions {
   int maxInnerIterations = 200;  // newton-pcg: CG steps per outer iteration
   int lbfgsMemory = 10;
   uint64_t seed = 0;
+  // Threads for every pass of the solve: the objective's row blocks, the Gram, the sketches and the
+  // d × d BLAS-3 work. The result is identical bit for bit for every value (docs/performance.md).
+  int threads = 1;
+  const Reduction* reduction = nullptr;       // across processes (docs/distributed.md); null: one process
   const double* xStar = nullptr;              // d values: trace records ‖x_t − x*‖
   const int32_t* cancelFlag = nullptr;        // non-zero (read atomically) ⇒ stop at the next check
 };

@@ -1,4 +1,5 @@
-// Row-pass parallelism for the sketches, and the cancel check inside their long passes.
+// Row-pass parallelism for every O(nnz) pass (the objective's passes, the Gram, the sketches), and
+// the cancel check inside long passes.
 //
 // Every parallel pass here is arranged so that the result does not depend on the number of
 // threads, bit for bit: the work is cut into pieces fixed by the data, never by the thread count,
@@ -20,23 +21,24 @@
 
 namespace softnewton {
 
-// Thrown out of a sketch when its cancel flag was raised during a long pass. The solver catches
-// it and stops with StopReason::Cancelled; it never reaches JavaScript as an error.
-class SketchCancelled : public std::runtime_error {
+// Thrown out of a long pass (a sketch, the Gram) when its cancel flag was raised. The solver
+// catches it and stops with StopReason::Cancelled; it never reaches JavaScript as an error.
+class PassCancelled : public std::runtime_error {
  public:
-  SketchCancelled() : std::runtime_error("cancelled: the sketch was stopped by its cancel flag") {}
+  PassCancelled() : std::runtime_error("cancelled: the pass was stopped by its cancel flag") {}
 };
 
-namespace sketch {
+// The most threads a solve or a pass may be given (the API's `threads` range ends here).
+constexpr int kMaxThreads = 256;
 
-// How one sketch may run: threads for its row passes, and the flag that stops it.
+// How one pass may run: threads for its row blocks, and the flag that stops it.
 struct Parallel {
   int threads = 1;
-  const int32_t* cancel = nullptr;  // non-zero (read atomically) ⇒ throw SketchCancelled
+  const int32_t* cancel = nullptr;  // non-zero (read atomically) ⇒ throw PassCancelled
 
   bool cancelled() const { return cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED) != 0; }
   void checkCancel() const {
-    if (cancelled()) throw SketchCancelled();
+    if (cancelled()) throw PassCancelled();
   }
   // Threads worth starting for `work` multiply-adds: one per kMinWork, at most `threads`.
   int threadsFor(double work) const {
@@ -95,5 +97,4 @@ void forEachItem(int parts, int64_t items, Body&& body) {
   });
 }
 
-}  // namespace sketch
 }  // namespace softnewton
