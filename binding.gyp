@@ -65,6 +65,7 @@
             "native/core/matrix.cc",
             "native/core/model.cc",
             "native/core/objective.cc",
+            "native/core/vmath.cc",
             "native/core/linalg.cc",
             "native/core/planted.cc",
             "native/core/strassen.cc",
@@ -89,7 +90,7 @@
           "cflags_cc!": ["-std=gnu++17", "-fno-exceptions"],
           "libraries": [
             "-L<!(pkg-config --variable=libdir openblas)", "-Wl,-rpath,<!(pkg-config --variable=libdir openblas)",
-            "<!@(pkg-config --libs ompi)", "-llapacke", "-lopenblas", "-llbfgs"
+            "<!@(pkg-config --libs ompi)", "-llapacke", "-lopenblas", "-llbfgs", "-lmvec"
           ],
           "defines": ["OMPI_SKIP_MPICXX=1", "EIGEN_USE_BLAS", "EIGEN_NO_DEBUG", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"]
         }

@@ -165,7 +165,7 @@ class SolveWorker : public Napi::AsyncProgressQueueWorker<TraceRow> {
     if (!parseSketchKind(requireString(options, "sketch"), &s.sketch.kind)) fail(env, "sketch: unknown sketch");
     s.sketch.rows = requireCount(options, "sketchRows", 0, INT32_MAX);
     s.sketch.osnapNonzeros = static_cast<int>(requireCount(options, "osnapNonzeros", 1, 64));
-    s.sketch.threads = static_cast<int>(requireCount(options, "threads", 1, 256));
+    s.threads = static_cast<int>(requireCount(options, "threads", 1, kMaxThreads));
     s.eps0 = requireNumber(options, "eps0");
     if (!(s.eps0 > 0 && s.eps0 < 1)) fail(env, "eps0: must be in (0, 1)");
     s.tol = requireNumber(options, "tol");
@@ -184,8 +184,8 @@ class SolveWorker : public Napi::AsyncProgressQueueWorker<TraceRow> {
     objective_ = std::make_unique<Objective>(c, model_);
     // The seam (core/reduce.h): the objective's sums over rows and the solver's sketches and line
     // search go through the reduction.
-    // SEAM objective_->setReduction(reduction_.get());
-    // SEAM s.reduction = reduction_.get();
+    // The seam (core/reduce.h): the solve runs every sum over rows through the reduction.
+    s.reduction = reduction_.get();
   }
 
   Napi::Promise promise() { return deferred_.Promise(); }

@@ -4,6 +4,7 @@
  * docs/distributed.md). The result is the same object on every rank, with the shape of `solve`'s
  * plus `ranks` and the traffic.
  */
+import * as os from 'node:os';
 import { fromNative, InputError } from '../errors';
 import { native } from '../native';
 import { NativeSolveOptions, resolveSolveOptions, SolveOptions, SolveResult, TraceRow } from '../solve';
@@ -58,7 +59,10 @@ export async function solveDistributed(shard: Shard, options: DistributedSolveOp
   if (onIteration !== undefined && typeof onIteration !== 'function') throw new InputError('onIteration', 'expected a function');
   let resolved: NativeSolveOptions;
   try {
-    resolved = resolveSolveOptions(shard.problem, rest);
+    // Threads by default: this machine's cores shared by the ranks Open MPI started on it.
+    const local = Number(process.env.OMPI_COMM_WORLD_LOCAL_SIZE ?? 1);
+    const threads = rest.threads ?? Math.max(1, Math.floor(os.availableParallelism() / (Number.isInteger(local) && local > 0 ? local : 1)));
+    resolved = resolveSolveOptions(shard.problem, { ...rest, threads });
     const usesSketch = resolved.method === 'approx-newton' || resolved.method === 'newton-pcg';
     if (usesSketch && !SHARDABLE_SKETCHES.has(resolved.sketch)) {
       throw new InputError('sketch', `${resolved.sketch} has no sound sharded form (its row sample would need the whole matrix's scores); a distributed solve takes none, countsketch, osnap or auto`);
@@ -72,7 +76,9 @@ export async function solveDistributed(shard: Shard, options: DistributedSolveOp
     throw error;
   }
   comm.agree(undefined);
-  comm.requireSame('options', { ...resolved, rows: shard.globalRows, cols: shard.cols, model: shard.problem.options() });
+  // threads may differ between machines: the result is the same bits for every thread count.
+  const { threads: _threads, ...compared } = resolved;
+  comm.requireSame('options', { ...compared, rows: shard.globalRows, cols: shard.cols, model: shard.problem.options() });
   if (resolved.sketch === 'auto') resolved.sketch = resolveAutoSketch(shard, resolved.sketchRows);
   let out: { result: unknown; traffic: MpiTraffic };
   try {
