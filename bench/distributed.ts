@@ -2,8 +2,9 @@
  * Distributed solves over MPI (issue 15, docs/distributed.md), measured in three parts:
  *
  *  1. strong scaling: the same problem (n rows, d columns) solved by exact newton and by newton-pcg
- *     with a block CountSketch on 1 and on 2 ranks of this machine, seconds per iteration (median
- *     of the trace's iterations, rank 0's clock);
+ *     with a block CountSketch on 1 and on 2 ranks of this machine, one thread per rank (so that the
+ *     ranks are the only parallelism), seconds per iteration (median of the trace's iterations, rank
+ *     0's clock);
  *  2. bytes communicated per iteration, counted by the MPI reduction itself (every allreduce's
  *     payload), against the formula of docs/distributed.md;
  *  3. an α–β model: α (latency per allreduce) and β (seconds per byte) fitted by least squares to
@@ -60,7 +61,7 @@ const { distributed } = require(${JSON.stringify(INDEX)});
   const comm = await distributed.init();
   const shard = await distributed.readShard(comm, process.argv[2], { cols: ${COLS}, scale: 'n' });
   const reports = [];
-  for (const options of [{ method: 'newton', tol: 1e-10 }, { method: 'newton-pcg', sketch: 'countsketch', tol: 1e-10 }]) {
+  for (const options of [{ method: 'newton', tol: 1e-10, threads: 1 }, { method: 'newton-pcg', sketch: 'countsketch', tol: 1e-10, threads: 1 }]) {
     const r = await distributed.solve(shard, options);
     const rows = r.trace.slice(1);
     const med = (f) => { const v = rows.map(f).sort((a, b) => a - b); return v[Math.floor(v.length / 2)] ?? 0; };
@@ -132,13 +133,13 @@ async function main(): Promise<void> {
   })));
 
   console.log('\n## 2. Bytes per iteration per rank: measured (the reduction\'s own count) against the formula\n');
-  // docs/distributed.md: a loss evaluation reduces 7 numbers (softmax max 1, sum 1; loss, α, γ 3;
-  // regulariser and overflow flag 2) in 4 allreduces; ∇L at an accepted point d; CᵀU 2d; the Gram
-  // d²; a CG step d + 2.
+  // docs/distributed.md: a loss evaluation reduces 5 numbers (softmax max 1, sum 1; loss, α, γ 3);
+  // an accepted point 2 (α, γ with derivatives; not at the start) and 3d (∇L and CᵀU); the Gram d²;
+  // a CG step d + 2.
   const rows = two.reports.map((r) => {
     const evaluations = r.iterations + 1 + r.backtracks; // the start, and each line-search trial
-    const accepted = r.iterations + 1; // points whose gradient was formed
-    const formula = 8 * (7 * evaluations + d * accepted + r.iterations * (2 * d + d * d) + r.innerIterations * (d + 2));
+    const accepted = r.iterations + 1; // points whose gradient and CᵀU were formed
+    const formula = 8 * (5 * evaluations + 3 * d * accepted + r.iterations * (2 + d * d) + r.innerIterations * (d + 2));
     return [r.method, r.iterations, r.bytes / r.iterations, formula / r.iterations, r.bytes / formula];
   });
   console.log(table(['method', 'iterations', 'measured B/it', 'formula B/it', 'ratio'], rows));
@@ -172,7 +173,8 @@ async function main(): Promise<void> {
   });
   console.log(`\nPROJECTION (arithmetic on the constants above, exact newton, d = ${d}, density ${DENSITY}, ${fmt(bytesPerIt)} B and ${fmt(callsPerIt)} allreduces per iteration):`);
   console.log(table(['machines P', 'rows per machine', 'compute s/it', 'comm s/it (this machine α, β)', `comm s/it (assumed network: α ${network.alpha * 1e6} µs, ${1 / network.beta / 1e9} GB/s)`, 'total s/it (assumed network)'], projection));
-  console.log('\nThe compute column extrapolates this machine\'s per-non-zero and per-row rates linearly to 10⁹/P rows per machine;\n' +
+  console.log('\nThe compute column extrapolates this machine\'s one-thread per-non-zero and per-row rates linearly to 10⁹/P rows per machine\n' +
+    '(threads on each machine would divide it further);\n' +
     'the communication term does not depend on n. Both are projections from a 2-process measurement, not measurements at scale.');
 }
 
