@@ -43,7 +43,9 @@ newer_than() { # newer_than OUTPUT INPUT... : true when OUTPUT is missing or old
   [ -n "$(find "$@" -newer "$out" -type f -print -quit 2>/dev/null)" ]
 }
 
-if newer_than build/Release/softnewton.node native binding.gyp; then
+# The MPI addon too, when Open MPI is there (installed after the main addon was built, say).
+if newer_than build/Release/softnewton.node native binding.gyp ||
+  { pkg-config --exists ompi && newer_than build/Release/softnewton_mpi.node native binding.gyp; }; then
   say "building the native addon"
   npx --no-install node-gyp rebuild --jobs=2 >build.log 2>&1 || { cat build.log >&2; exit 1; }
   rm -f build.log
