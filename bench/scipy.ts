@@ -33,11 +33,13 @@ const OURS: [string, SolveOptions][] = [
   ['lbfgs', { method: 'lbfgs', maxIter: 20000 }],
 ];
 
-export async function runScipy(settings: Settings): Promise<{ section: Section; summary: ScipySummary }> {
-  const section = newSection('5. Against SciPy');
+export type ScipyProblem = [string, Parameters<typeof generatePlanted>[0]];
+
+export async function runScipy(settings: Settings, only?: ScipyProblem[], title = '5. Against SciPy'): Promise<{ section: Section; summary: ScipySummary }> {
+  const section = newSection(title);
   section.markdown.push(`Load at start: ${load()}.`);
   const tolRel = 1e-10;
-  const problems: [string, Parameters<typeof generatePlanted>[0]][] = settings.full
+  const problems: ScipyProblem[] = only ?? settings.full
     ? [
         ['sparse rows n=1e6 d=200 (20/row, nnz 2e7)', { rows: 1_000_000, cols: 200, density: 0.1, seed: 51, conditioning: 100 }],
         ['dense rows n=1e5 d=200 (nnz 2e7)', { rows: 100_000, cols: 200, density: 1, seed: 52, conditioning: 100 }],

@@ -301,3 +301,10 @@ test('solve: bad solver flags exit 2 naming the flag', () => {
   assertUserError(softnewton(...base, '--x0', 'nope.json'), '--x0', 'nope.json');
   assertUserError(softnewton(...base, '--xstar', DATA), '--xstar');
 });
+
+test('demo: the Newton-type methods recover x* on a conditioned problem where L-BFGS falls behind', () => {
+  const run = spawnSync(process.execPath, [MAIN, 'demo'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /The three Newton-type methods recovered x\*/);
+  assert.match(run.stdout, /lbfgs \(baseline, 150 iterations at most\): did not converge/);
+});

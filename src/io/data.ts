@@ -10,7 +10,7 @@
  * | `.npy`                     | npy     | `targetColumn` (1-based) or `target`                    |
  */
 import { InputError } from '../errors';
-import type { Matrix } from '../matrix';
+import { isDense, Matrix, nnz, toDense } from '../matrix';
 import { describe } from '../validate';
 import { readCsv } from './csv';
 import { readLibsvm } from './libsvm';
@@ -81,7 +81,7 @@ export async function readData(file: string, options: DataReadOptions = {}): Pro
       throw new InputError(target !== undefined ? 'target' : 'targetColumn', `${file}: LIBSVM files carry b as the label of each line, so there is no other target to choose`);
     }
     const { C, b } = await readLibsvm(file, { cols });
-    return { C, b, format };
+    return { C: denseWhenFull(C), b, format };
   }
   if (target === undefined && targetColumn === undefined) {
     throw new InputError('target', `${file}: ${format === 'mtx' ? 'Matrix Market' : format === 'csv' ? 'CSV' : 'NumPy'} data has no labels: give a target file (one number per line, or .npy) or a target column`);
@@ -92,5 +92,19 @@ export async function readData(file: string, options: DataReadOptions = {}): Pro
   else if (format === 'npy') ({ C, b } = await readNpyMatrix(file, { cols, targetColumn: targetColumn === undefined ? undefined : positiveIndex(targetColumn) }));
   else ({ C, b } = await readCsv(file, { cols, targetColumn }));
   if (target !== undefined) b = await readTarget(target, { rows: C.rows });
-  return { C, b: b!, format };
+  return { C: denseWhenFull(C), b: b!, format };
+}
+
+/** Stored entries per cell above which CSR takes more memory than dense rows (12 bytes an entry against 8 a cell). */
+export const DENSE_FILL = 2 / 3;
+
+/**
+ * Dense rows stay dense whatever file they came from: a CSR matrix whose entries fill at least
+ * {@link DENSE_FILL} of its cells is returned as dense rows, which take no more memory and run
+ * through BLAS (a LIBSVM file of dense rows made loss + gradient 3.2× slower in CSR;
+ * docs/performance.md). Sparser matrices are returned as they are.
+ */
+export function denseWhenFull(C: Matrix): Matrix {
+  if (isDense(C) || C.rows === 0 || nnz(C) < DENSE_FILL * C.rows * C.cols) return C;
+  return toDense(C);
 }

@@ -97,6 +97,31 @@ SketchKind resolveAuto(const MatrixView& c, int64_t k) {
   return c.exactGramCost() <= leverageCost ? SketchKind::None : SketchKind::Leverage;
 }
 
+int64_t preconditionerRows(int64_t rows, int64_t d) {
+  return std::max<int64_t>(1, std::min<int64_t>(std::max<int64_t>(rows, 1), kPreconditionerRowsPerColumn * d));
+}
+
+SketchKind resolveAutoPreconditioner(const MatrixView& c, int64_t k) {
+  // BLAS-3 flops (dsyrk, dgemm) per stored entry streamed by a pass over C, both per thread:
+  // dsyrk ran at ~40 GF/s and the CSR and dense passes at ~1.5·10⁹ entries/s on this machine kind
+  // (AMD EPYC, AVX-512; bench/targets.ts measures both).
+  constexpr double kBlasFlopsPerEntry = 25.0;
+  // CG steps a k = 10d preconditioner adds per Newton iteration, on average over a solve to 1e-8:
+  // κ ≈ 3.7 contracts the residual about 3× per step and the forcing terms go down to ~1e-4.
+  constexpr double kExpectedCgSteps = 8.0;
+  const double d = static_cast<double>(c.cols), nnz = static_cast<double>(c.nnz());
+  const double threshold = std::max(1.0, std::floor(d / 8.0));  // linalg.cc: rows with ≥ d/8 entries use BLAS-3
+  double scattered = 0.0, blas = 0.0;
+  for (int64_t i = 0; i < c.rows; ++i) {
+    const double r = static_cast<double>(c.rowNnz(i));
+    if (c.isDense() || r >= threshold) blas += r * r;
+    else scattered += r * (r + 1.0) / 2.0;
+  }
+  const double exact = scattered + blas / kBlasFlopsPerEntry;
+  const double sketch = nnz * (1.0 + 2.0 * kExpectedCgSteps) + static_cast<double>(k) * d * d / kBlasFlopsPerEntry;
+  return exact <= sketch ? SketchKind::None : SketchKind::CountSketch;
+}
+
 int64_t sketchRowsForEpsilon(int64_t rows, int64_t d, double eps0) {
   if (!(eps0 > 0.0 && eps0 <= 1.0)) invalid("epsilon: must be in (0, 1], got " + std::to_string(eps0));
   if (d < 1) invalid("cols: must be >= 1");

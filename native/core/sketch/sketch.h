@@ -44,6 +44,23 @@ SketchReport sketchGram(const MatrixView& c, const double* D, const SketchOption
 // `None` when the exact product is cheaper (Σ_i nnz(row_i)² ≤ k·d²), else `Leverage`.
 SketchKind resolveAuto(const MatrixView& c, int64_t k);
 
+// newton-pcg's preconditioner needs no (1 ± ε₀) guarantee, only a small condition number for CG:
+// about ((1 + √(d/k)) / (1 − √(d/k)))² for a subspace embedding with k rows (docs/math.md §4), 3.7
+// at k = 10d. Its default k is kPreconditionerRowsPerColumn · d, capped at n: a few d, where the
+// ε₀ rule asks for 12·d·ln(d+1) (83·d at d = 1000). Measured by bench/targets.ts.
+constexpr int64_t kPreconditionerRowsPerColumn = 10;
+int64_t preconditionerRows(int64_t rows, int64_t d);
+
+// `auto` for newton-pcg: the exact product or a CountSketch of k rows, whichever a cost model says
+// is cheaper per Newton iteration, in units of one stored entry streamed by a pass over C. Exact:
+// the scattered updates of rows with few entries (one unit each), the other rows' Σ nnz² flops at
+// the BLAS-3 rate (kBlasFlopsPerEntry flops per unit). CountSketch: one embedding pass, its k × d
+// Gram at the BLAS-3 rate, and the CG steps a k-row preconditioner adds (two passes each) that the
+// exact factor does not need. The rates are constants measured on this machine kind, not timed at
+// run time: a choice that followed the load of the moment would make a seeded solve's bits vary
+// from run to run (docs/performance.md).
+SketchKind resolveAutoPreconditioner(const MatrixView& c, int64_t k);
+
 // The documented default k for a target spectral error ε₀: k = ⌈c · d · ln(d + 1) / ε₀²⌉ capped at n
 // (and at least 1). c and how it was measured: sketch.cc. Throws std::invalid_argument unless
 // 0 < ε₀ ≤ 1.

@@ -46,23 +46,33 @@ bool factorWithDamping(int64_t d, const std::vector<double>& h, std::vector<doub
 
 namespace {
 
+// The largest relative residual CG may stop at. Each outer iteration pays for a sketch, a Cholesky
+// and a line search, while a CG step costs two passes: a loose first solve (0.5, Eisenstat–Walker's
+// usual cap) took 5 outer iterations where exact Newton took 2, 0.01 took 3 with fewer passes in all
+// (dense n = 50k, d = 500, sigmoid; docs/performance.md).
+constexpr double kMaxForcing = 0.01;
+
 struct PcgOutcome {
   int iterations = 0;
   double secondsSparse = 0, secondsDense = 0;
 };
 
 // Solves (∇²L + μI) p = g by CG preconditioned with R from cholesky(H̃ + μI), to a relative residual
-// η = min(0.5, ‖g‖/‖g₀‖): a forcing term of order ‖g‖ keeps Newton's quadratic rate (Eisenstat–
+// η = min(kMaxForcing, ‖g‖/‖g₀‖): a forcing term of order ‖g‖ keeps Newton's quadratic rate (Eisenstat–
 // Walker). On negative curvature CG stops; if that happens at once, p is the preconditioned gradient.
 PcgOutcome preconditionedCg(const Objective& f, const Point& at, const std::vector<double>& factor, double mu,
-                            double initialGradNorm, int maxIterations, std::vector<double>& p, Scratch& scratch,
-                            const int32_t* cancel) {
+                            double initialGradNorm, double targetGradNorm, int maxIterations, std::vector<double>& p,
+                            Scratch& scratch, const int32_t* cancel) {
   const int64_t d = f.dim();
   PcgOutcome out;
   Stopwatch clock;
   const std::vector<double>& g = at.gradient;
   const double gNorm = norm2(g);
-  const double eta = std::min(0.5, initialGradNorm > 0 ? gNorm / initialGradNorm : 0.5);
+  // Never more accurate than the stopping rule needs: a residual below half the target gradient norm
+  // makes the next gradient meet it (to first order), so CG stops there at the latest.
+  const double forcing = std::min(kMaxForcing, initialGradNorm > 0 ? gNorm / initialGradNorm : kMaxForcing);
+  const double enough = gNorm > 0 ? 0.5 * targetGradNorm / gNorm : 0.0;
+  const double eta = std::min(kMaxForcing, std::max(forcing, enough));
   std::vector<double> r = g, z = g, dir(d), hd(d);  // d-vectors; the n-vector scratch is the caller's
   choleskySolve(d, factor.data(), z.data());
   out.secondsDense += clock.lap();
@@ -115,11 +125,16 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
 
   SketchOptions sketch = o.sketch;
   if (o.method == Method::Newton) sketch.kind = SketchKind::None;
+  // The sketch's size follows its role (docs/math.md §4): approx-newton steps with H̃ and needs the
+  // (1 ± ε₀) approximation; newton-pcg only preconditions CG, where a few d rows do.
+  const bool preconditioner = o.method == Method::NewtonPcg;
   if (sketch.rows == 0) {
     // The derived k is capped at n; OSNAP still needs at least s buckets.
-    sketch.rows = std::max<int64_t>(sketchRowsForEpsilon(n, d, o.eps0), sketch.osnapNonzeros);
+    sketch.rows = std::max<int64_t>(preconditioner ? preconditionerRows(n, d) : sketchRowsForEpsilon(n, d, o.eps0),
+                                    sketch.osnapNonzeros);
   }
-  if (sketch.kind == SketchKind::Auto) sketch.kind = resolveAuto(f.matrix(), sketch.rows);
+  if (sketch.kind == SketchKind::Auto)
+    sketch.kind = preconditioner ? resolveAutoPreconditioner(f.matrix(), sketch.rows) : resolveAuto(f.matrix(), sketch.rows);
   sketch.cancelFlag = o.cancelFlag;  // long row passes stop inside the sketch (PassCancelled)
 
   std::vector<double> h(d * d), factor, p(d), cp;
@@ -164,7 +179,9 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
     // at what the triangular solves give directly.
     if (o.method == Method::NewtonPcg && report.kind != SketchKind::None) {
       row.secondsDense += lap.lap();
-      const PcgOutcome cg = preconditionedCg(f, at, factor, mu, initialGradNorm, o.maxInnerIterations, p, cgScratch, o.cancelFlag);
+      const double target = std::max(o.tol * initialGradNorm, o.atol);
+      const PcgOutcome cg = preconditionedCg(f, at, factor, mu, initialGradNorm, target, o.maxInnerIterations, p, cgScratch,
+                                             o.cancelFlag);
       row.innerIterations = cg.iterations;
       row.secondsSparse += cg.secondsSparse;
       row.secondsDense += cg.secondsDense;
