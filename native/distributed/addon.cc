@@ -80,6 +80,16 @@ Napi::Value Allreduce(const Napi::CallbackInfo& info) {
   return values;
 }
 
+// preconditionerRows(rows, cols) → newton-pcg's default k for the whole problem's rows (the core's
+// rule, core/sketch/sketch.h), so that every rank's block sketch has the same k.
+Napi::Value PreconditionerRows(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) fail(env, "preconditionerRows: expected (rows, cols)");
+  const double rows = info[0].As<Napi::Number>().DoubleValue(), cols = info[1].As<Napi::Number>().DoubleValue();
+  if (!(rows >= 0 && cols >= 1 && rows < 9007199254740992.0 && cols < 2147483648.0)) fail(env, "preconditionerRows: out of range");
+  return Napi::Number::New(env, static_cast<double>(preconditionerRows(static_cast<int64_t>(rows), static_cast<int64_t>(cols))));
+}
+
 Method parseMethod(Napi::Env env, const std::string& name) {
   for (Method m : {Method::ApproxNewton, Method::Newton, Method::NewtonPcg, Method::GradientDescent, Method::Lbfgs})
     if (name == methodName(m)) return m;
@@ -287,6 +297,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("abort", Napi::Function::New(env, Abort, "abort"));
   exports.Set("allreduce", Napi::Function::New(env, Allreduce, "allreduce"));
   exports.Set("solve", Napi::Function::New(env, Solve, "solve"));
+  exports.Set("preconditionerRows", Napi::Function::New(env, PreconditionerRows, "preconditionerRows"));
   return exports;
 }
 
