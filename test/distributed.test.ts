@@ -204,3 +204,10 @@ test('different options on two ranks, leverage, and --starts are refused on ever
   assert.equal(starts.status, 2, starts.stderr);
   assert.match(starts.stderr, /softnewton: --starts: multi-start is not available with --distributed/);
 });
+
+test('the main addon does not link libmpi; the MPI addon does (docs/distributed.md)', () => {
+  const release = path.resolve(__dirname, '..', '..', 'build', 'Release');
+  // The dynamic section names each needed library as a string: enough to tell without ldd.
+  assert.ok(!fs.readFileSync(path.join(release, 'softnewton.node')).includes('libmpi.so'), 'softnewton.node needs libmpi');
+  assert.ok(fs.readFileSync(path.join(release, 'softnewton_mpi.node')).includes('libmpi.so'), 'softnewton_mpi.node should need libmpi');
+});
