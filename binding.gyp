@@ -37,7 +37,7 @@
       ],
       "include_dirs": ["native"],
       "cflags_cc": [
-        "-std=c++17", "-O3", "-march=x86-64-v3", "-fno-math-errno",
+        "-std=c++17", "-O3", "-march=x86-64-v3", "-fno-math-errno", "-ffp-contract=off",
         "-Wall", "-Wextra", "-Wno-unused-parameter",
         "<@(openblas_cflags)", "<@(eigen_cflags)"
       ],

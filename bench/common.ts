@@ -24,6 +24,8 @@ export interface Section {
   plots: Record<string, PlotSpec>;
   /** Headline numbers (also in results.json). */
   figures: Record<string, number | string | boolean | null>;
+  /** Other files the section renders itself (file name → contents), written beside REPORT.md. */
+  extraFiles?: Record<string, string>;
   seconds: number;
 }
 

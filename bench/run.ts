@@ -21,9 +21,10 @@ import { runScipy, ScipySummary } from './scipy';
 import { runSpeedup, SpeedupSummary } from './speedup';
 import { runStrassen, StrassenSummary } from './strassen';
 import { runAutoRule, AutoSummary } from './autorule';
+import { runCrossover } from './crossover';
 import { renderPlot } from './plots';
 
-const SECTIONS = ['floor', 'kernels', 'cost', 'iterations', 'scipy', 'parallel', 'strassen', 'auto'] as const;
+const SECTIONS = ['floor', 'kernels', 'cost', 'iterations', 'scipy', 'parallel', 'strassen', 'auto', 'crossover'] as const;
 
 function argValue(flag: string): string | undefined {
   const i = process.argv.indexOf(flag);
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
   speedup = (await timed('parallel', () => runSpeedup(settings)))?.summary;
   strassen = (await timed('strassen', () => runStrassen(settings)))?.summary;
   auto = (await timed('auto', () => runAutoRule(settings)))?.summary;
+  await timed('crossover', () => runCrossover(settings));
 
   // The targets of issue 6, each with the figure from this run.
   const targets: [string, string, string][] = [];
@@ -139,6 +141,7 @@ async function main(): Promise<void> {
     lines.push(`## ${s.title}`, '', `_(${s.seconds.toFixed(0)} s)_`, '');
     for (const m of s.markdown) lines.push(m, '');
     for (const [file, plot] of Object.entries(s.plots)) fs.writeFileSync(path.join(reportDir, file), await renderPlot(plot));
+    for (const [file, text] of Object.entries(s.extraFiles ?? {})) fs.writeFileSync(path.join(reportDir, file), text);
   }
   lines.push('## How to reproduce', '', '```sh', 'npm run bench        # this report (quick)', 'npm run bench:full   # full sizes', 'node dist/bench/run.js --only scipy   # one section (floor, kernels, cost, iterations, scipy, parallel, strassen, auto)', '```', '');
   fs.writeFileSync(path.join(reportDir, 'REPORT.md'), lines.join('\n'));

@@ -50,7 +50,7 @@ if newer_than build/Release/softnewton.node native binding.gyp ||
   npx --no-install node-gyp rebuild --jobs=2 >build.log 2>&1 || { cat build.log >&2; exit 1; }
   rm -f build.log
 fi
-if newer_than dist/.stamp src test bench tsconfig.json; then
+if newer_than dist/.stamp src test bench examples tsconfig.json; then
   say "compiling TypeScript"
   # From scratch, so that a deleted test leaves no stale compiled copy behind for `node --test`.
   rm -rf dist

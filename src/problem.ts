@@ -21,13 +21,20 @@ export const UNITS = ['identity', 'relu', 'sigmoid', 'tanh', 'softplus', 'exp', 
 export type ModelName = (typeof MODELS)[number];
 export type UnitName = (typeof UNITS)[number];
 
+/** The scale a model gets when none is given: see {@link ModelOptions.scale}. */
+export function defaultScale(model: ModelName): 'n' | 1 {
+  return model === 'softmax-unit' ? 'n' : 1;
+}
+
 export interface ModelOptions {
   /** `softmax-unit` (default): ½‖φ(a∘softmax(Cx) + c) − b‖². `softmax`: ½‖softmax(Cx) − b‖².
    *  `relu-softmax`: softmax after a ReLU; it also takes unit, scale and bias (defaults give MATH.md's form). */
   model?: ModelName;
   /** The second layer's unit φ (default `identity`). */
   unit?: UnitName;
-  /** a: a number, `'n'` (the number of rows) or one value per row. Default 1. */
+  /** a: a number, `'n'` (the number of rows) or one value per row. Default `'n'` for `softmax-unit`
+   *  (softmax(z) sums to 1, so each sᵢ is about 1/n and a = n puts a∘s at the scale of targets of
+   *  order 1; with a = 1 real targets fit about as well as a constant), 1 for the other models. */
   scale?: number | 'n' | Float64Array | number[];
   /** c: a number or one value per row. Default 0. */
   bias?: number | Float64Array | number[];
@@ -64,6 +71,8 @@ export class Problem {
   readonly unit: UnitName;
   /** Length 1 (one value for all rows) or n. */
   readonly scale: Float64Array;
+  /** How the scale was given: a number, `'n'` (the row count, re-evaluated on a new batch by a Model) or per row. */
+  readonly scaleRule: number | 'n' | 'per-row';
   readonly bias: Float64Array;
   readonly w: Float64Array;
   readonly ridge: number;
@@ -86,7 +95,9 @@ export class Problem {
       if (o.scale !== undefined && o.scale !== 1) throw new InputError('scale', 'model softmax has scale 1; use softmax-unit for another scale');
       if (o.bias !== undefined && o.bias !== 0) throw new InputError('bias', 'model softmax has bias 0; use softmax-unit for a bias');
     }
-    this.scale = requireRowParameter('scale', o.scale === 'n' ? this.rows : (o.scale ?? 1), this.rows);
+    const scale = o.scale ?? defaultScale(this.model);
+    this.scale = requireRowParameter('scale', scale === 'n' ? this.rows : scale, this.rows);
+    this.scaleRule = scale === 'n' ? 'n' : this.scale.length === 1 ? this.scale[0] : 'per-row';
     this.bias = requireRowParameter('bias', o.bias ?? 0, this.rows);
     this.w = requireRowParameter('w', o.w ?? 0, this.rows, { min: 0 });
     this.ridge = requireNumber('ridge', o.ridge ?? 0, { min: 0 });

@@ -13,6 +13,7 @@ import { native } from './native';
 import { solveStarts, StartResult } from './pool/multistart';
 import { SolverPool, withDefaultPool } from './pool/pool';
 import type { Problem } from './problem';
+import { targetWarnings } from './model/hygiene';
 import { invalid, requireChoice, requireInteger, requireNumber, requireVector } from './validate';
 
 export const METHODS = ['newton-pcg', 'approx-newton', 'newton', 'gd', 'lbfgs'] as const;
@@ -73,7 +74,7 @@ export interface SolveOptions {
    *  (src/limits.ts, docs/reliability.md) is larger is refused with an InputError naming this option. */
   maxMemoryBytes?: number;
   /** Multi-start: K independently seeded starts run in parallel in a worker pool; the result is the
-   *  start with the smallest final loss, with `starts` (every start) and `best` (its index). The
+   *  converged start with the smallest final loss (the smallest overall when none converged), with `starts` (every start) and `best` (its index). The
    *  distribution of the starts: src/pool/multistart.ts and the README. solve only. */
   starts?: number;
   /** The worker pool to run in (a SolverPool). Default without it: libuv's thread pool for one
@@ -121,6 +122,15 @@ export interface SolveResult {
   starts?: StartResult[];
   /** With `starts`: the index of the winning start, whose fields the top level repeats. */
   best?: number;
+  /** What is wrong with the data for this model, when something is (targets it cannot output:
+   *  src/model/hygiene.ts). Absent when there is nothing to say. */
+  warnings?: string[];
+}
+
+/** The result with the data's warnings attached (computed before the solve: O(n)). */
+function withWarnings(result: SolveResult, warnings: string[]): SolveResult {
+  if (warnings.length > 0) result.warnings = warnings;
+  return result;
 }
 
 const KNOWN_OPTIONS = new Set([
@@ -189,7 +199,8 @@ export function resolveSolveOptions(problem: Problem, options: SolveOptions = {}
 
 export async function solve(problem: Problem, options: SolveOptions = {}): Promise<SolveResult> {
   const resolved = resolveSolveOptions(problem, options);
-  if (options.starts !== undefined || options.pool !== undefined) return solveInPool(problem, options, resolved);
+  const warnings = targetWarnings(problem);
+  if (options.starts !== undefined || options.pool !== undefined) return withWarnings(await solveInPool(problem, options, resolved), warnings);
   const { signal, onIteration } = options;
   if (signal?.aborted) throw new AbortError();
   const cancel = new Int32Array(new SharedArrayBuffer(4));
@@ -199,7 +210,7 @@ export async function solve(problem: Problem, options: SolveOptions = {}): Promi
     const onRow = onIteration && ((row: TraceRow) => onIteration(row, 0));
     const result = (await native().solve(problem.handle, resolved, onRow, cancel)) as SolveResult;
     if (result.stopReason === 'cancelled' && signal?.aborted) throw new AbortError('the solve was aborted');
-    return result;
+    return withWarnings(result, warnings);
   } catch (error) {
     if (error instanceof AbortError) throw error;
     if (signal?.aborted) throw new AbortError('the solve was aborted');
@@ -230,7 +241,7 @@ export function solveSync(problem: Problem, options: Omit<SolveOptions, 'onItera
   }
   const resolved = resolveSolveOptions(problem, options);
   try {
-    return native().solveSync(problem.handle, resolved) as SolveResult;
+    return withWarnings(native().solveSync(problem.handle, resolved) as SolveResult, targetWarnings(problem));
   } catch (error) {
     return fromNative(error);
   }

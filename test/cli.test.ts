@@ -107,8 +107,10 @@ test('eval at x* of a noise-free planted problem: loss and gradient vanish', () 
   assert.equal(gradient.length, COLS);
   assert.ok(loss >= 0 && loss < 1e-24, `loss ${loss}`);
   for (const g of gradient) assert.ok(Math.abs(g) < 1e-12, `gradient entry ${g}`);
-  // The same point with the wrong scale (eval's default is 1, not n) is far from optimal: the flags matter.
-  const wrongScale = evalJson('--x', XSTAR, '--unit', 'sigmoid', '--bias', '-0.25');
+  // The default scale of softmax-unit is n, so leaving --scale out gives the same point; the wrong
+  // scale 1 is far from optimal: the flags matter.
+  assert.equal(evalJson('--x', XSTAR, '--unit', 'sigmoid', '--bias', '-0.25').loss, loss);
+  const wrongScale = evalJson('--x', XSTAR, '--unit', 'sigmoid', '--bias', '-0.25', '--scale', '1');
   assert.ok(wrongScale.loss > 1e-3, `loss with scale 1: ${wrongScale.loss}`);
 });
 
@@ -265,7 +267,8 @@ test('solve --json reaches x* with ‖∇L‖ ≤ 1e-9, as an independent implem
   for (const method of ['newton-pcg', 'approx-newton', 'newton', 'lbfgs']) {
     const { run, result } = solveJson('--method', method, '--tol', '0', '--atol', '1e-10', '--xstar', XSTAR, '--max-iter', '200');
     assert.equal(run.status, EXIT.ok, `${method}: ${run.stdout.slice(0, 300)}`);
-    assert.deepEqual(Object.keys(result).sort(), ['converged', 'gradNorm', 'iterations', 'loss', 'message', 'seconds', 'stopReason', 'trace', 'x'].sort());
+    assert.deepEqual(Object.keys(result).sort(), ['converged', 'gradNorm', 'iterations', 'loss', 'message', 'seconds', 'stopReason', 'trace', 'warnings', 'x'].sort());
+    assert.deepEqual(result.warnings, [], 'noise-free planted targets are reachable');
     assert.equal(result.converged, true);
     assert.equal(result.x.length, COLS);
     assert.equal(result.trace.length, (result.iterations as number) + 1);

@@ -615,7 +615,7 @@ test('CLI: malformed data and wrong data flags exit 2 with one line naming the f
     [['eval', '--data', 'p.svm', '--format', 'xls', '--cols', '7', '--x', 'x7.json'], '--format', 'expected one of libsvm, mtx, csv, npy'],
     [['eval', '--data', 'p.svm', '--x', 'x7.json'], '--cols', 'required for LIBSVM'],
     [['solve', '--data', 'p.svm', '--cols', '7', '--out-x', 'x.txt'], '--out-x', '.json or .npy'],
-    [['solve', '--data', 'p.svm', '--cols', '7', '--plot', 'conv.png'], '--plot', '.svg'],
+    [['solve', '--data', 'p.svm', '--cols', '7', '--plot', 'conv.pdf'], '--plot', '.svg or .png'],
   ];
   fs.writeFileSync(inWork('short.txt'), '1\n2\n');
   fs.writeFileSync(inWork('x6.json'), JSON.stringify([1, 2, 3, 4, 5, 6]));

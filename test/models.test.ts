@@ -532,7 +532,7 @@ test('rows of C with no entries are legal, including a matrix with no entries at
 
   // every row empty: z = 0, s uniform, ∇L = λx
   const none: CsrMatrix = { rows: n, cols: d, indptr: new Int32Array(n + 1), indices: new Int32Array(0), values: new Float64Array(0) };
-  const q = new Problem(none, b, { ridge: 0.5 });
+  const q = new Problem(none, b, { scale: 1, ridge: 0.5 });
   const expected = b.reduce((sum, bi) => sum + 0.5 * (1 / n - bi) ** 2, 0) + 0.25 * (0.25 + 1 + 4);
   assertClose(q.loss(x), expected, 1e-14, 'no entries: loss');
   assertClose(q.gradient(x), Float64Array.from(x, (xj) => 0.5 * xj), 1e-14, 'no entries: gradient = λx');

@@ -448,12 +448,14 @@ test('softnewton solve --starts 4 --json: the best of four starts, four traces; 
     const out = JSON.parse(run.stdout);
     assert.equal(out.starts.length, 4);
     for (const start of out.starts) {
-      assert.deepEqual(Object.keys(start).sort(), ['converged', 'gradNorm', 'iterations', 'loss', 'seed', 'trace']);
+      assert.deepEqual(Object.keys(start).sort(), ['converged', 'gradNorm', 'iterations', 'loss', 'seed', 'stopReason', 'trace']);
+      assert.equal(start.stopReason, 'maxIterations');
       assert.equal(start.trace.length, start.iterations + 1);
     }
     const losses = out.starts.map((s: { loss: number }) => s.loss);
     const best = losses.indexOf(Math.min(...losses));
     assert.equal(out.loss, losses[best]);
+    assert.equal(out.best, best);
     assert.deepEqual(out.trace, out.starts[best].trace);
     assert.deepEqual(out.starts.map((s: { seed: number }) => s.seed), startSeeds(0, 4));
     // Without --starts the output keeps its shape.

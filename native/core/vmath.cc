@@ -54,8 +54,8 @@ const ExpTable kExp;
 constexpr double kExpLow = -708.0, kExpHigh = 709.0;
 
 constexpr double kInvLn2N = 184.66496523378731;  // N / ln 2
-constexpr double kLn2NHi = 0x1.62e42fefa3800p-8;  // ln 2 / N, high part (its product with k is exact)
-constexpr double kLn2NLo = 0x1.ef35793c76730p-52;  // ln 2 / N − kLn2NHi
+constexpr double kLn2NHi = 0x1.62e42fefa0000p-8;  // ln 2 / N to 36 bits: its product with any k (≤ 18 bits) is exact
+constexpr double kLn2NLo = 0x1.cf79abc9e3b3ap-47;  // ln 2 / N − kLn2NHi
 constexpr double kShift = 0x1.8p52;  // x·N/ln2 + kShift rounds to an integer held in the low mantissa bits
 // exp(r) − 1 ≈ r + c2 r² + … + c5 r⁵ on |r| ≤ ln2/256 (Taylor; the truncation is ~1e-20 relative).
 constexpr double kC2 = 0.5, kC3 = 1.0 / 6, kC4 = 1.0 / 24, kC5 = 1.0 / 120;

@@ -29,6 +29,7 @@
 #include "core/model.h"
 #include "core/objective.h"
 #include "core/planted.h"
+#include "core/vmath.h"
 #include "core/random.h"
 #include "core/sketch/sketch.h"
 #include "core/solver/loop.h"
@@ -370,6 +371,72 @@ TEST(model_overflow_is_a_message_not_nan) {
 
 // ---------------------------------------------------------------------------------------------
 // Linear algebra
+
+// Distance in units in the last place between two finite doubles of the same sign.
+int64_t ulpsApart(double a, double b) {
+  if (a == b) return 0;
+  int64_t x, y;
+  std::memcpy(&x, &a, sizeof x);
+  std::memcpy(&y, &b, sizeof y);
+  return x > y ? x - y : y - x;
+}
+
+TEST(vectorised_exp_and_log1p_are_within_2_ulp_of_libm) {
+  // Every variant (AVX-512, AVX2, scalar) runs the same operations; this checks the one this CPU uses.
+  const int n = 400000;
+  std::vector<double> in(n), out(n);
+  for (int i = 0; i < n; ++i) in[i] = -760.0 + 1480.0 * i / n;  // through the under- and overflow ends
+  in[7] = NAN;
+  in[8] = INFINITY;
+  in[9] = -INFINITY;
+  vexp(in.data(), out.data(), n);
+  int64_t worst = 0;
+  for (int i = 0; i < n; ++i) {
+    const double expected = std::exp(in[i]);
+    if (std::isnan(expected)) {
+      CHECK(std::isnan(out[i]));
+      continue;
+    }
+    worst = std::max(worst, ulpsApart(expected, out[i]));
+  }
+  CHECK_MSG(worst <= 2, vmathVariant() << " exp: " << worst << " ulp from libm");
+  // In place, and lengths that are not a multiple of the vector width.
+  std::vector<double> small = {-1.0, 0.0, 0.5, 2.0, 700.0};
+  vexp(small.data(), small.data(), 5);
+  for (int i = 0; i < 5; ++i) CHECK(ulpsApart(small[i], std::exp(std::vector<double>{-1.0, 0.0, 0.5, 2.0, 700.0}[i])) <= 2);
+  for (int i = 0; i < n; ++i) in[i] = -0.9999 + 60.0 * (static_cast<double>(i) / n) * (static_cast<double>(i) / n);
+  vlog1p(in.data(), out.data(), n);
+  worst = 0;
+  for (int i = 0; i < n; ++i) worst = std::max(worst, ulpsApart(std::log1p(in[i]), out[i]));
+  CHECK_MSG(worst <= 2, vmathVariant() << " log1p: " << worst << " ulp from libm");
+}
+
+TEST(objective_passes_give_the_same_bits_for_every_thread_count) {
+  Planted p(30000, 12, 0.5, 3);
+  const Objective base = p.objective();
+  const std::vector<double> x = randomVector(12, 4, 0.5), v = randomVector(12, 5, 1.0);
+  std::vector<double> reference;
+  for (int threads : {1, 2, 3, 7}) {
+    const Objective f = base.with(Execution{threads});
+    Point at;
+    CHECK(f.evaluate(x.data(), at, Order::Hessian).empty());
+    std::vector<double> hv(12), h(144);
+    Scratch scratch;
+    f.hessianVector(at, v.data(), hv.data(), scratch);
+    f.denseHessian(at, h.data());
+    std::vector<double> all = at.gradient;
+    all.push_back(at.loss);
+    all.insert(all.end(), at.ctU0.begin(), at.ctU0.end());
+    all.insert(all.end(), hv.begin(), hv.end());
+    all.insert(all.end(), h.begin(), h.end());
+    if (reference.empty()) reference = all;
+    CHECK_MSG(std::memcmp(all.data(), reference.data(), sizeof(double) * all.size()) == 0, "threads " << threads);
+    // The loss alone equals the loss of the full evaluation, bit for bit.
+    Point lossOnly;
+    CHECK(f.evaluate(x.data(), lossOnly, Order::Loss).empty());
+    CHECK(lossOnly.loss == at.loss);
+  }
+}
 
 TEST(linalg_cholesky_solve_and_eigenvalues) {
   std::vector<double> indefinite = {1, 2, 2, 1};

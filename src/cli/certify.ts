@@ -130,7 +130,7 @@ export function certificateJson(c: Certificate): unknown {
 async function run(flags: CertifyFlags): Promise<void> {
   const modelOptions = modelOptionsFrom(flags);
   const options = certifyOptionsFrom(flags);
-  if (flags.plot !== undefined && !/\.svg$/i.test(flags.plot)) throw new InputError('--plot', `expected a file name ending in .svg, received ${JSON.stringify(flags.plot)}`);
+  if (flags.plot !== undefined && !/\.(svg|png)$/i.test(flags.plot)) throw new InputError('--plot', `expected a file name ending in .svg or .png, received ${JSON.stringify(flags.plot)}`);
   const { problem, points } = await loadProblem(flags, modelOptions, { '--x': flags.x, '--xstar': flags.xstar, '--x0': flags.x0 }, FLAGS_BY_FIELD);
   options.x ??= points['--x'];
   options.xStar ??= points['--xstar'];
@@ -158,9 +158,9 @@ export function register(program: Command): void {
     .command('certify')
     .description('check the theory on the data at a point (default: the solution): definiteness of ∇²L, Hessian Lipschitz constant, sketch error, local rate, standing assumptions; exit 1 if ∇²L is not positive definite there');
   addDataFlags(command);
-  addModelFlags(command, { regularisation: true, scaleDefault: '1' });
+  addModelFlags(command, { regularisation: true, scaleDefault: 'n for model softmax-unit, 1 for the others' });
   command
-    .option('--x <file>', 'the point to certify: a JSON array of d numbers (default: the solution of approx-newton)')
+    .option('--x <file>', 'the point to certify: a JSON array of d numbers, a .npy vector or a model file (default: the solution of approx-newton)')
     .option('--xstar <file>', "a known minimiser for ‖x_t − x*‖ (default: exact Newton's solution)")
     .option('--x0 <file>', "start point of the solves (default: the solver's seeded start)")
     .option('--sketch <name>', `the sketch to measure and solve with: ${SKETCHES.join(', ')} (default leverage, the paper's)`)
@@ -175,7 +175,7 @@ export function register(program: Command): void {
     .option('--max-iter <n>', 'iterations at most per solve (default 100)')
     .option('--no-solve', 'run no solve: certify --x only (no rate, no plot)')
     .option('--json', 'print the certificate as one JSON object (docs/cli.md lists its fields)')
-    .option('--plot <file.svg>', 'draw ‖∇L‖ and ‖x_t − x*‖ per iteration for each sketch (log scale) as SVG')
+    .option('--plot <file>', 'draw ‖∇L‖ and ‖x_t − x*‖ per iteration for each sketch (log scale): .svg or .png')
     .addHelpText('after', '\nExamples:\n  softnewton certify --data p.svm --cols 50 --scale n\n' +
       '  softnewton certify --data p.svm --cols 50 --scale n --compare countsketch,uniform,none --plot sketches.svg\n' +
       '  softnewton certify --data noisy.mtx --target b.txt --scale n --x point.json --no-solve --json\n')

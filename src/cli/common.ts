@@ -6,9 +6,12 @@
  * shape `--flag: expected <what>, received <value>` (the API's shape, with the flag as the field).
  */
 import * as fs from 'node:fs';
+import * as zlib from 'node:zlib';
 import { Command, CommanderError } from 'commander';
 import { DataFormatError, InputError, NumericalError } from '../errors';
 import { MAX_INDEX } from '../matrix';
+import { readNpyVector } from '../io/npy';
+import { Model, MODEL_FORMAT } from '../model/model';
 import { ModelOptions, MODELS, ModelName, UNITS, UnitName } from '../problem';
 import { describe, invalid } from '../validate';
 
@@ -32,6 +35,8 @@ export interface CommandModule {
 
 /** Strict decimal syntax: `Number()` alone would also accept '', ' ', '0x1f' and 'Infinity'. */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/** Whether a flag's value is a number in that syntax (a flag that takes a number or a file name asks). */
+export const DECIMAL_NUMBER = DECIMAL;
 
 export function parseNumberFlag(
   flag: string,
@@ -57,8 +62,44 @@ export function parseIntegerFlag(flag: string, raw: string, min: number, max: nu
 }
 
 export function parseChoiceFlag<T extends string>(flag: string, raw: string, choices: readonly T[]): T {
-  if (!(choices as readonly string[]).includes(raw)) throw invalid(flag, `one of ${choices.join(', ')}`, raw);
+  if (!(choices as readonly string[]).includes(raw)) {
+    const guess = closestChoice(raw, choices);
+    throw new InputError(flag, `expected one of ${choices.join(', ')}, received ${describe(raw)}${guess ? ` (did you mean ${JSON.stringify(guess)}?)` : ''}`);
+  }
   return raw as T;
+}
+
+/** Optimal string alignment distance (Levenshtein with adjacent transpositions), as commander's own suggestions use. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/**
+ * The choice `raw` most likely misspells, or undefined: the nearest by edit distance when at most
+ * 40% of the word differs (commander's rule for flags), or the one choice it is a prefix of.
+ */
+export function closestChoice(raw: string, choices: readonly string[]): string | undefined {
+  const lower = raw.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const choice of choices) {
+    const distance = editDistance(lower, choice.toLowerCase());
+    if (distance < bestDistance && distance / Math.max(choice.length, 1) <= 0.4) {
+      best = choice;
+      bestDistance = distance;
+    }
+  }
+  if (best !== undefined) return best;
+  const prefixed = choices.filter((c) => lower.length > 0 && c.toLowerCase().startsWith(lower));
+  return prefixed.length === 1 ? prefixed[0] : undefined;
 }
 
 /** The model flags as commander hands them over: strings, absent when not given. */
@@ -133,11 +174,27 @@ export function systemReason(error: unknown): string {
   return /^[A-Z]+: ([^,]*)/.exec(message)?.[1] ?? message;
 }
 
-/** A vector of `length` finite numbers stored as a JSON array in `file` (the value of `flag`). */
+/**
+ * A vector of `length` finite numbers from `file` (the value of `flag`): a JSON array, a float64
+ * `.npy` vector (what `--out-x` writes), or a model file (`solve --save-model`), whose x is taken;
+ * `.gz` on top of any is decompressed.
+ */
 export async function readVectorFile(flag: string, file: string, length: number): Promise<Float64Array> {
+  if (/\.npy(\.gz)?$/i.test(file)) {
+    let vector: Float64Array;
+    try {
+      vector = await readNpyVector(file);
+    } catch (error) {
+      if (error instanceof InputError) throw new InputError(flag, error.message);
+      throw error;
+    }
+    if (vector.length !== length) throw new InputError(flag, `${JSON.stringify(file)} must hold a vector of ${length} numbers, found ${vector.length}`);
+    return vector;
+  }
   let text: string;
   try {
-    text = await fs.promises.readFile(file, 'utf8');
+    const bytes = await fs.promises.readFile(file);
+    text = (/\.gz$/i.test(file) ? zlib.gunzipSync(bytes) : bytes).toString('utf8');
   } catch (error) {
     throw new InputError(flag, `cannot read ${JSON.stringify(file)}: ${systemReason(error)}`);
   }
@@ -147,7 +204,17 @@ export async function readVectorFile(flag: string, file: string, length: number)
   } catch (error) {
     throw new InputError(flag, `${JSON.stringify(file)} is not valid JSON (${error instanceof Error ? error.message : error})`);
   }
-  const expected = `a JSON array of ${length} finite numbers`;
+  if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && (parsed as { format?: unknown }).format === MODEL_FORMAT) {
+    let model: Model;
+    try {
+      model = Model.parse(parsed, file);
+    } catch (error) {
+      throw new InputError(flag, (error as Error).message);
+    }
+    if (model.d !== length) throw new InputError(flag, `the model ${JSON.stringify(file)} has d = ${model.d}, the data has ${length} columns`);
+    return model.x;
+  }
+  const expected = `a JSON array of ${length} finite numbers (or a .npy vector, or a model file)`;
   if (!Array.isArray(parsed)) throw new InputError(flag, `${JSON.stringify(file)} must hold ${expected}, found ${describe(parsed)}`);
   if (parsed.length !== length) {
     throw new InputError(flag, `${JSON.stringify(file)} must hold ${expected}, found an array of length ${parsed.length}`);

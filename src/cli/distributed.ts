@@ -22,6 +22,9 @@ import { createProgress } from './progress';
 import { summaryLine, traceTable } from './report';
 
 export interface DistributedFlags extends DataFlags, OutputFlags {
+  saveModel?: string;
+  standardize?: boolean;
+  table?: string;
   x0?: string;
   xstar?: string;
   json?: boolean;
@@ -61,6 +64,11 @@ async function solveOnEveryRank(
   let failure: unknown;
   try {
     if (options.starts !== undefined) throw new InputError('--starts', 'multi-start is not available with --distributed: run separate jobs with different seeds');
+    // Not (yet) with --distributed: each needs the whole data (column statistics) or a model writer
+    // that knows the shards; refused rather than ignored.
+    for (const [flag, given] of [['--save-model', flags.saveModel], ['--standardize', flags.standardize], ['--table', flags.table]] as const) {
+      if (given !== undefined) throw new InputError(flag, 'not available with --distributed (docs/distributed.md)');
+    }
     format = flags.format === undefined ? detectFormat(flags.data.replaceAll('{rank}', '0')) : parseChoiceFlag('--format', flags.format, DATA_FORMATS);
     cols = colsFromFlags(flags);
     if (format === 'libsvm' && cols === undefined) throw new InputError('--cols', `required for LIBSVM data (${flags.data}): the file does not record d, and trailing columns may be empty`);

@@ -35,9 +35,9 @@ export function register(program: Command): void {
   const command = program
     .command('eval')
     .description('print {"loss", "gradient"[, "hessian"]} of L(x) = ℓ(Cx) + ½‖W C x‖² + ½ λ‖x‖² as one JSON object')
-    .requiredOption('--x <file>', 'the point x: a JSON array of d finite numbers');
+    .requiredOption('--x <file>', 'the point x: a JSON array of d finite numbers, a .npy vector (solve --out-x) or a model file (solve --save-model)');
   addDataFlags(command);
-  addModelFlags(command, { regularisation: true, scaleDefault: '1' });
+  addModelFlags(command, { regularisation: true, scaleDefault: 'n for model softmax-unit, 1 for the others' });
   command
     .option('--hessian', 'also print the d × d Hessian, as an array of rows')
     .addHelpText('after', '\nExamples:\n  softnewton eval --data p.svm --cols 50 --scale n --x xs.json\n' +

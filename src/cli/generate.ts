@@ -44,7 +44,7 @@ async function generate(flags: GenerateFlags): Promise<void> {
   await writeLibsvm(flags.out, planted.C, planted.b);
   await writeJsonFile('--xstar', flags.xstar, Array.from(planted.xStar));
 
-  // The file does not record the model, so say which flags reproduce it (eval's scale default is 1, not n).
+  // The file does not record the model, so say which flags reproduce it (eval's default scale is n only for softmax-unit).
   const generated = planted.model;
   const scale = model.scale ?? (generated.model === 'softmax' ? 1 : 'n');
   const modelFlags = generated.model === 'softmax'

@@ -13,9 +13,11 @@ import * as evalCommand from './eval';
 import * as demoCommand from './demo';
 import * as generateCommand from './generate';
 import * as solveCommand from './solve';
+import * as predictCommand from './predict';
+import * as scoreCommand from './score';
 
 /** Every command, in the order `--help` lists them. A new command is one import and one entry here. */
-const COMMANDS: readonly CommandModule[] = [generateCommand, evalCommand, solveCommand, certifyCommand, benchCommand, demoCommand];
+const COMMANDS: readonly CommandModule[] = [generateCommand, evalCommand, solveCommand, predictCommand, scoreCommand, certifyCommand, benchCommand, demoCommand];
 
 const HELP_EXAMPLES = `
 Data: --data FILE picks the reader by extension: .svm .libsvm .txt (LIBSVM), .mtx (Matrix Market),

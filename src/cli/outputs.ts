@@ -19,7 +19,7 @@ export function addOutputFlags(command: Command): Command {
   return command
     .option('--out-x <file>', 'write the solution x: .json (an array) or .npy (float64), optionally .gz')
     .option('--out-trace <file>', 'write the trace: .csv or .json (one row per iteration and run), optionally .gz')
-    .option('--plot <file.svg>', 'draw ‖∇L‖ and ‖x_t − x*‖ per iteration (log scale), one line per start, as SVG');
+    .option('--plot <file>', 'draw ‖∇L‖ and ‖x_t − x*‖ per iteration (log scale), one line per start: .svg or .png');
 }
 
 /** Checks the output names before the (possibly long) work, so a typo costs nothing. */
@@ -29,7 +29,7 @@ export function checkOutputFlags(flags: OutputFlags): void {
   };
   check('--out-x', flags.outX, /\.(json|npy)(\.gz)?$/i, '.json or .npy (optionally + .gz)');
   check('--out-trace', flags.outTrace, /\.(csv|json)(\.gz)?$/i, '.csv or .json (optionally + .gz)');
-  check('--plot', flags.plot, /\.svg$/i, '.svg');
+  check('--plot', flags.plot, /\.(svg|png)$/i, '.svg or .png');
 }
 
 /** The runs of a result: one per start with --starts, else the single trace. */

@@ -25,3 +25,21 @@ export function traceTable(trace: readonly TraceRow[]): string {
   const line = (cells: string[]) => cells.map((c, k) => c.padStart(widths[k])).join('  ');
   return [line(header), ...rows.map(line)].join('\n');
 }
+
+/** The --table modes of `solve`: every row, the first and last rows of a long trace, or none. */
+export const TABLE_MODES = ['auto', 'full', 'none'] as const;
+/** Rows `auto` shows at most: L-BFGS and gd can run hundreds of iterations (904 rows once). */
+export const SAMPLED_TABLE_ROWS = 40;
+
+/**
+ * The trace table with at most `maxRows` iterate rows: a longer trace shows its first and last
+ * maxRows/2 rows around one line that says how many were left out (and where to find them).
+ */
+export function sampledTraceTable(trace: readonly TraceRow[], maxRows: number): string {
+  if (trace.length <= maxRows) return traceTable(trace);
+  const half = Math.floor(maxRows / 2);
+  const lines = traceTable([...trace.slice(0, half), ...trace.slice(trace.length - half)]).split('\n');
+  const omitted = trace.length - 2 * half;
+  lines.splice(1 + half, 0, `… ${omitted} rows left out (--table full shows every row; --out-trace saves them)`);
+  return lines.join('\n');
+}

@@ -12,8 +12,10 @@ import {
 import { createProgress } from './progress';
 import { addDataFlags, DataFlags, loadProblem } from './data';
 import { addOutputFlags, checkOutputFlags, OutputFlags, writeOutputs } from './outputs';
-import { summaryLine, traceTable } from './report';
+import { sampledTraceTable, SAMPLED_TABLE_ROWS, summaryLine, TABLE_MODES } from './report';
 import { runDistributed } from './distributed';
+import { Model } from '../model/model';
+import { checkModelFile } from './predict';
 
 interface SolveFlags extends ModelFlags, DataFlags, OutputFlags {
   method?: string;
@@ -33,6 +35,9 @@ interface SolveFlags extends ModelFlags, DataFlags, OutputFlags {
   /** false with --no-progress */
   progress?: boolean;
   distributed?: boolean;
+  saveModel?: string;
+  standardize?: boolean;
+  table?: string;
 }
 
 const FLAGS_BY_FIELD = {
@@ -76,7 +81,9 @@ async function run(flags: SolveFlags): Promise<void> {
   const options = solveOptionsFrom(flags);
   checkOutputFlags(flags);
   if (flags.distributed) return runDistributed(flags, modelOptions, options, FLAGS_BY_FIELD);
-  const { problem, points } = await loadProblem(flags, modelOptions, { '--x0': flags.x0, '--xstar': flags.xstar }, FLAGS_BY_FIELD);
+  checkModelFile('--save-model', flags.saveModel);
+  const table = flags.table === undefined ? 'auto' : parseChoiceFlag('--table', flags.table, TABLE_MODES);
+  const { problem, points, standardization, columns, target } = await loadProblem(flags, modelOptions, { '--x0': flags.x0, '--xstar': flags.xstar }, FLAGS_BY_FIELD, { standardize: flags.standardize });
   options.x0 ??= points['--x0'];
   options.xStar ??= points['--xstar'];
   // Progress on stderr: bars on a terminal, plain lines otherwise, nothing with --json.
@@ -94,18 +101,24 @@ async function run(flags: SolveFlags): Promise<void> {
     progress.stop();
     if (options.starts !== undefined) await closeDefaultPool();
   }
+  const warnings = result.warnings ?? [];
+  for (const warning of warnings) process.stderr.write(`softnewton: warning: ${warning}\n`);
   if (flags.json) {
     const { x, loss, gradNorm, iterations, converged, stopReason, message, seconds, trace } = result;
     // With --starts, the top-level fields are the winning start's, and `starts` lists every start.
-    const starts = result.starts?.map(({ seed, loss, gradNorm, iterations, converged, trace }) => ({ seed, loss, gradNorm, iterations, converged, trace }));
-    process.stdout.write(`${JSON.stringify({ x: Array.from(x), loss, gradNorm, iterations, converged, stopReason, message, seconds, trace, ...(starts ? { starts } : {}) })}\n`);
+    const starts = result.starts?.map(({ seed, loss, gradNorm, iterations, converged, stopReason, trace }) => ({ seed, loss, gradNorm, iterations, converged, stopReason, trace }));
+    process.stdout.write(`${JSON.stringify({ x: Array.from(x), loss, gradNorm, iterations, converged, stopReason, message, seconds, trace, ...(starts ? { best: result.best, starts } : {}), warnings })}\n`);
   } else {
     process.stdout.write(
       `${summaryLine(result, options.method ?? 'newton-pcg')}\n` +
         `data: ${flags.data} (${problem.rows} rows, ${problem.cols} columns, ${problem.nnz} non-zeros), model ${problem.model}/${problem.unit}\n\n` +
         (result.starts ? `${result.starts.length} starts, best ${(result.best ?? 0) + 1}:\n${startsTable(result)}\n\ntrace of start ${(result.best ?? 0) + 1}:\n` : '') +
-        `${traceTable(result.trace)}\n`,
+        `${table === 'none' ? '' : `${sampledTraceTable(result.trace, table === 'full' ? Infinity : SAMPLED_TABLE_ROWS)}\n`}`,
     );
+  }
+  if (flags.saveModel !== undefined) {
+    const model = Model.fromSolve(problem, result, { method: options.method ?? 'newton-pcg', data: flags.data, standardization, columns, target });
+    await model.save(flags.saveModel);
   }
   await writeOutputs(flags, result, { subtitle: `${flags.data} (${problem.rows} × ${problem.cols}), ${problem.model}/${problem.unit}, ${options.method ?? 'newton-pcg'}` });
   if (!result.converged) process.exitCode = EXIT.notConverged;
@@ -116,7 +129,7 @@ export function register(program: Command): void {
     .command('solve')
     .description('train the model on a data file by (approximate) Newton or a baseline; exit 1 if it does not converge');
   addDataFlags(command);
-  addModelFlags(command, { regularisation: true, scaleDefault: '1' });
+  addModelFlags(command, { regularisation: true, scaleDefault: 'n for model softmax-unit, 1 for the others' });
   addOutputFlags(command);
   command
     .option('--method <name>', `${METHODS.join(', ')} (default newton-pcg)`)
@@ -127,17 +140,21 @@ export function register(program: Command): void {
     .option('--atol <a>', 'absolute tolerance: stop when ‖∇L(x)‖ ≤ a (default 0: off)')
     .option('--max-iter <n>', 'iterations at most (default 100)')
     .option('--seed <s>', 'seeds the start point and the sketches (default 0)')
-    .option('--x0 <file>', 'start point: a JSON array of d numbers (default: small seeded random)')
+    .option('--x0 <file>', 'start point: a JSON array of d numbers, a .npy vector (--out-x) or a model file (--save-model) (default: small seeded random)')
     .option('--xstar <file>', 'a known minimiser: the trace records ‖x_t − x*‖')
-    .option('--starts <k>', 'run k independently seeded starts in parallel (worker threads) and keep the best by final loss')
+    .option('--starts <k>', 'run k independently seeded starts in parallel (worker threads) and keep the best: the converged start with the smallest final loss')
     .option('--threads <n>', 'native threads for the sketch\'s row passes (same result for every n; default 1, with --starts 1 per worker)')
     .option('--max-memory <bytes>', 'refuse a solve whose estimated memory exceeds this many bytes (default: half the machine\'s memory; docs/reliability.md)')
-    .option('--json', 'print one JSON object {x, loss, gradNorm, iterations, converged, stopReason, message, seconds, trace} (with --starts also starts: [{seed, loss, gradNorm, iterations, converged, trace}], top-level fields from the best start)')
+    .option('--json', 'print one JSON object {x, loss, gradNorm, iterations, converged, stopReason, message, seconds, trace, warnings} (with --starts also best, the index of the winner, and starts: [{seed, loss, gradNorm, iterations, converged, stopReason, trace}], top-level fields from the best start)')
     .option('--distributed', 'solve across the ranks of an MPI job (mpirun -np R softnewton solve --distributed …): each rank reads its block of rows of --data, or its own file with a {rank} pattern; rank 0 writes the report (docs/distributed.md)')
     .option('--no-progress', 'no progress on stderr (shown by default without --json: bars on a terminal, lines otherwise)')
+    .option('--save-model <file.json>', 'save the trained model (x, the model settings, preprocessing, a training summary) for predict, score and warm starts (docs/models.md)')
+    .option('--standardize', 'scale each column of C to mean 0 and standard deviation 1 (sparse data: deviation 1 only) before training; --save-model records it and predict applies it')
+    .option('--table <mode>', `the trace table of the report: ${TABLE_MODES.join(', ')} (default auto: every row up to ${SAMPLED_TABLE_ROWS} rows, else the first and last; none: the summary only)`)
     .addHelpText('after', '\nExamples:\n  softnewton generate --rows 20000 --cols 50 --density 1 --out p.svm --xstar xs.json\n' +
       '  softnewton solve --data p.svm --cols 50 --scale n --xstar xs.json --plot conv.svg --out-x x.npy --out-trace trace.csv\n' +
       '  softnewton solve --data C.mtx --target b.txt --scale n --method approx-newton --sketch leverage --json\n' +
-      '  softnewton solve --data table.csv.gz --target-column price --config solve.json\n')
+      '  softnewton solve --data table.csv.gz --target-column price --config solve.json\n' +
+      '  softnewton solve --data train.csv --target-column price --unit sigmoid --standardize --save-model model.json\n')
     .action(run);
 }

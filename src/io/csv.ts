@@ -1,5 +1,6 @@
 /**
- * Dense CSV: one row of C per line, fields separated by commas, an optional header line of column
+ * Dense CSV: one row of C per line, fields separated by commas (or another delimiter, or runs of
+ * blanks), perhaps after lines to skip, an optional header line of column
  * names, and the target b in one of the columns (chosen by name or 1-based index). See
  * docs/formats.md for exactly what is accepted.
  *
@@ -24,6 +25,41 @@ export interface CsvReadOptions {
   header?: boolean;
   /** The expected number of columns of C (after removing the target column): a mismatch is an error. */
   cols?: number;
+  /** The field separator: one character (default `,`; e.g. `;`, `\t`, `|`) or `'whitespace'`
+   *  (runs of spaces and tabs, as NumPy's `savetxt` and many `.dat` files write). */
+  delimiter?: string;
+  /** Lines to skip at the start of the file, before the header or first row (e.g. scikit-learn's
+   *  metadata line). Default 0. */
+  skipRows?: number;
+}
+
+/** `delimiter` for runs of blanks. */
+export const WHITESPACE = 'whitespace';
+/** Separators a line may use instead of the one given: the hint in error messages. */
+const CANDIDATES: readonly string[] = [',', ';', '\t', '|', WHITESPACE];
+
+/** A printable name of a delimiter, as the flag takes it. */
+function delimiterName(delimiter: string): string {
+  return delimiter === '\t' ? 'tab' : delimiter === WHITESPACE ? WHITESPACE : JSON.stringify(delimiter);
+}
+
+/**
+ * The separator text[start, end) seems to use instead of `current`: the candidate with the most
+ * occurrences (runs of blanks between non-blanks for whitespace), or undefined.
+ */
+export function suggestDelimiter(text: string, start: number, end: number, current: string): string | undefined {
+  const line = text.slice(start, end).trim();
+  let best: string | undefined;
+  let bestCount = 0;
+  for (const candidate of CANDIDATES) {
+    if (candidate === current || (current === WHITESPACE && candidate === '\t')) continue;
+    const count = candidate === WHITESPACE ? (line.match(/[^\s][ \t]+(?=[^\s])/g) ?? []).length : line.split(candidate).length - 1;
+    if (count > bestCount) {
+      best = candidate;
+      bestCount = count;
+    }
+  }
+  return best;
 }
 
 export interface CsvData {
@@ -36,15 +72,33 @@ export interface CsvData {
   target?: string;
 }
 
-const COMMA = 44;
 const QUOTE = 34;
+/** The separator code of whitespace mode (no character has it). */
+const RUN_OF_BLANKS = -1;
+
+/** Blanks around fields, except the separator itself (a tab can be both). */
+function blank(c: number, separator: number): boolean {
+  return c !== separator && isBlank(c);
+}
+
+/** Where the field starting at `from` ends: the next separator, or `end`. */
+function fieldEnd(text: string, from: number, end: number, separator: number): number {
+  let i = from;
+  if (separator === RUN_OF_BLANKS) {
+    while (i < end && !isBlank(text.charCodeAt(i))) i++;
+    return i;
+  }
+  while (i < end && text.charCodeAt(i) !== separator) i++;
+  return i;
+}
 
 /** The fields of a header line, unquoted (`"a ""b"""` → `a "b"`), trimmed, decoded as UTF-8. */
-function splitHeader(text: string, start: number, end: number): string[] {
+function splitHeader(text: string, start: number, end: number, separator: number): string[] {
   const fields: string[] = [];
   let i = start;
+  if (separator === RUN_OF_BLANKS) while (end > i && isBlank(text.charCodeAt(end - 1))) end--;
   for (;;) {
-    while (i < end && isBlank(text.charCodeAt(i))) i++;
+    while (i < end && blank(text.charCodeAt(i), separator)) i++;
     let field = '';
     if (i < end && text.charCodeAt(i) === QUOTE) {
       i++;
@@ -58,17 +112,19 @@ function splitHeader(text: string, start: number, end: number): string[] {
           i++;
         } else break;
       }
-      while (i < end && isBlank(text.charCodeAt(i))) i++;
-      if (i < end && text.charCodeAt(i) !== COMMA) throw new Error('text after a closing quote');
+      const after = i;
+      while (i < end && blank(text.charCodeAt(i), separator)) i++;
+      if (i < end && (separator === RUN_OF_BLANKS ? i === after : text.charCodeAt(i) !== separator)) throw new Error('text after a closing quote');
     } else {
-      const comma = text.indexOf(',', i);
-      const stop = comma < 0 || comma > end ? end : comma;
+      const stop = fieldEnd(text, i, end, separator);
       field = text.slice(i, stop).trim();
       i = stop;
     }
     fields.push(Buffer.from(field, 'latin1').toString('utf8'));
     if (i >= end) return fields;
-    i++; // the comma
+    if (separator === RUN_OF_BLANKS) {
+      while (i < end && isBlank(text.charCodeAt(i))) i++;
+    } else i++; // the separator
   }
 }
 
@@ -87,17 +143,33 @@ class CsvBuilder implements LineSink {
   private rows = 0;
   private readonly data = new GrowingFloat64(1 << 16);
   private readonly labels = new GrowingFloat64(1 << 10);
+  private readonly separator: number;
+  private readonly delimiter: string;
+  /** The delimiter hint for a first line of one field (told with errors about the target column). */
+  private firstLineHint = '';
 
   constructor(
     private readonly name: string,
     private readonly options: CsvReadOptions,
-  ) {}
+  ) {
+    this.delimiter = options.delimiter ?? ',';
+    this.separator = this.delimiter === WHITESPACE ? RUN_OF_BLANKS : this.delimiter.charCodeAt(0);
+  }
 
   private fail(line: number, message: string): DataFormatError {
     return new DataFormatError(this.name, line, message);
   }
 
+  /** The hint for a line that holds one field where many were expected: the separator it seems to use. */
+  private hint(text: string, start: number, end: number): string {
+    if (this.separator !== RUN_OF_BLANKS && text.slice(start, end).includes(this.delimiter)) return '';
+    const guess = suggestDelimiter(text, start, end, this.delimiter);
+    if (guess === undefined) return '';
+    return ` (the line has no ${delimiterName(this.delimiter)} but looks separated by ${delimiterName(guess)}: set the delimiter, --delimiter ${guess === '\t' ? 'tab' : guess === WHITESPACE ? WHITESPACE : `'${guess}'`})`;
+  }
+
   addLine(text: string, start: number, end: number, line: number): void {
+    if (line <= (this.options.skipRows ?? 0)) return;
     let i = start;
     while (i < end && isBlank(text.charCodeAt(i))) i++;
     if (i === end || text.charCodeAt(i) === HASH) return; // blank lines and # comments
@@ -109,17 +181,19 @@ class CsvBuilder implements LineSink {
   private first(text: string, start: number, end: number, line: number): void {
     let fields: string[];
     try {
-      fields = splitHeader(text, start, end);
+      fields = splitHeader(text, start, end, this.separator);
     } catch (error) {
       throw this.fail(line, `expected a header of column names or a row of numbers, found ${quoteText(text, start, end)} (${(error as Error).message})`);
     }
     this.fields = fields.length;
     this.fieldsLine = line;
+    if (fields.length === 1) this.firstLineHint = this.hint(text, start, end);
     let header = this.options.header;
     if (header === undefined) {
       const numeric = fields.filter(isNumberField).length;
       if (numeric > 0 && numeric < fields.length) {
-        throw this.fail(line, `cannot tell whether the first line is a header: ${numeric} of its ${fields.length} fields are numbers (a header has none, a row has only numbers)`);
+        throw this.fail(line, `cannot tell whether the first line is a header: ${numeric} of its ${fields.length} fields are numbers (a header has none, a row has only numbers; ` +
+          `a line of metadata before the header can be skipped: skipRows, --skip-rows ${line})`);
       }
       header = numeric === 0;
     }
@@ -139,12 +213,12 @@ class CsvBuilder implements LineSink {
     const index = typeof t === 'number' ? t : /^\d+$/.test(t) ? Number(t) : NaN;
     if (!Number.isInteger(index)) {
       const names = this.names ? `its columns are ${this.names.map((n) => JSON.stringify(n)).join(', ')}` : 'it has no header, so give a 1-based column index';
-      throw new InputError('targetColumn', `${this.name}: no column named ${JSON.stringify(t)}; ${names}`);
+      throw new InputError('targetColumn', `${this.name}: no column named ${JSON.stringify(t)}; ${names}${this.firstLineHint}`);
     }
     if (index < 1 || index > this.fields) {
-      throw new InputError('targetColumn', `${this.name}: expected a column from 1 to ${this.fields} (its fields per line), received ${describe(t)}`);
+      throw new InputError('targetColumn', `${this.name}: expected a column from 1 to ${this.fields} (its fields per line), received ${describe(t)}${this.firstLineHint}`);
     }
-    if (this.fields === 1) throw new InputError('targetColumn', `${this.name}: the file has one column: taking it as the target would leave C without columns`);
+    if (this.fields === 1) throw new InputError('targetColumn', `${this.name}: the file has one column: taking it as the target would leave C without columns${this.firstLineHint}`);
     return index - 1;
   }
 
@@ -154,30 +228,34 @@ class CsvBuilder implements LineSink {
 
   private row(text: string, start: number, end: number, line: number): void {
     const source = this.names ? `the header on line ${this.fieldsLine}` : `line ${this.fieldsLine}`;
+    const separator = this.separator;
+    const whitespace = separator === RUN_OF_BLANKS;
+    if (whitespace) while (end > start && isBlank(text.charCodeAt(end - 1))) end--;
     let i = start;
     let k = 0;
     for (;;) {
       if (k === this.fields) throw this.fail(line, `expected ${this.fields} fields (as ${source}), found more`);
-      while (i < end && isBlank(text.charCodeAt(i))) i++;
+      while (i < end && blank(text.charCodeAt(i), separator)) i++;
       const fieldStart = i;
       const quoted = i < end && text.charCodeAt(i) === QUOTE;
       if (quoted) i++;
       const value = scanDecimal(text, i, end);
       i = lastScanEnd();
       if (quoted) i = i < end && text.charCodeAt(i) === QUOTE ? i + 1 : -1;
-      if (i >= 0) while (i < end && isBlank(text.charCodeAt(i))) i++;
-      if (!Number.isFinite(value) || i < 0 || (i < end && text.charCodeAt(i) !== COMMA)) {
-        let stop = text.indexOf(',', fieldStart);
-        if (stop < 0 || stop > end) stop = end;
-        throw this.fail(line, `expected a finite decimal number in ${this.columnName(k)}, found ${quoteText(text, fieldStart, stop)}`);
+      const afterValue = i;
+      if (i >= 0) while (i < end && blank(text.charCodeAt(i), separator)) i++;
+      const separated = whitespace ? i > afterValue : text.charCodeAt(i) === separator;
+      if (!Number.isFinite(value) || i < 0 || (i < end && !separated)) {
+        const stop = fieldEnd(text, fieldStart, end, separator);
+        throw this.fail(line, `expected a finite decimal number in ${this.columnName(k)}, found ${quoteText(text, fieldStart, stop)}${this.hint(text, start, end)}`);
       }
       if (k === this.target) this.labels.push(value, this.name);
       else this.data.push(value, this.name);
       k++;
       if (i >= end) break;
-      i++; // the comma
+      if (!whitespace) i++; // the separator
     }
-    if (k < this.fields) throw this.fail(line, `expected ${this.fields} fields (as ${source}), found ${k}`);
+    if (k < this.fields) throw this.fail(line, `expected ${this.fields} fields (as ${source}), found ${k}${this.hint(text, start, end)}`);
     if (this.rows === MAX_INDEX) throw this.fail(line, `more than ${MAX_INDEX} rows`);
     this.rows++;
   }
@@ -200,12 +278,19 @@ class CsvBuilder implements LineSink {
 
 function checkOptions(options: CsvReadOptions): CsvReadOptions {
   if (typeof options !== 'object' || options === null) throw new InputError('options', 'expected an object');
-  const { targetColumn, header, cols } = options;
+  const { targetColumn, header, cols, delimiter, skipRows } = options;
+  if (delimiter !== undefined && !(delimiter === WHITESPACE || (typeof delimiter === 'string' && delimiter.length === 1 && !/[0-9.eE+\-"\n\r]/.test(delimiter)))) {
+    throw new InputError('delimiter', `expected one character (not a digit, sign, point, e or quote) or "${WHITESPACE}", received ${describe(delimiter)}`);
+  }
   if (targetColumn !== undefined && !(typeof targetColumn === 'string' && targetColumn.length > 0) && !Number.isInteger(targetColumn)) {
     throw new InputError('targetColumn', `expected a column name or a 1-based index, received ${describe(targetColumn)}`);
   }
   if (header !== undefined && typeof header !== 'boolean') throw new InputError('header', `expected true or false, received ${describe(header)}`);
-  return { targetColumn, header, cols: cols === undefined ? undefined : requireInteger('cols', cols, 1, MAX_INDEX) };
+  return {
+    targetColumn, header, delimiter,
+    cols: cols === undefined ? undefined : requireInteger('cols', cols, 1, MAX_INDEX),
+    skipRows: skipRows === undefined ? undefined : requireInteger('skipRows', skipRows, 0, MAX_INDEX),
+  };
 }
 
 /** Reads a dense CSV file (gzip-compressed when its name ends in `.gz`), streaming. */

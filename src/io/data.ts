@@ -46,6 +46,10 @@ export interface DataReadOptions {
   target?: string;
   /** The column of the file that holds b: a 1-based index, or for CSV also a header name. */
   targetColumn?: string | number;
+  /** CSV only: the field separator, the header and the lines to skip (see `readCsv`). */
+  delimiter?: string;
+  header?: boolean;
+  skipRows?: number;
 }
 
 export interface Data {
@@ -62,16 +66,40 @@ function positiveIndex(value: string | number): number {
   return index;
 }
 
+/** C and, when the file or the options give one, b; the CSV header's names when there is one. */
+export interface Features {
+  C: Matrix;
+  b?: Float64Array;
+  format: DataFormat;
+  /** The names of C's columns (CSV with a header). */
+  columns?: string[];
+  /** The name of the target column (CSV with a header and a target column). */
+  target?: string;
+}
+
 /**
  * Reads C and b from `file`, streaming, with the reader its format needs. Exactly one source of b
  * is needed: LIBSVM's labels, a target column, or a target file.
  */
 export async function readData(file: string, options: DataReadOptions = {}): Promise<Data> {
+  const { C, b, format } = await readFeatures(file, options, { requireTarget: true });
+  return { C, b: b!, format };
+}
+
+/**
+ * As {@link readData}, but b is optional (for predictions, where no target is known: Matrix Market,
+ * CSV and NumPy files are then read as C alone), and the CSV header's names are returned.
+ */
+export async function readFeatures(file: string, options: DataReadOptions = {}, { requireTarget = false } = {}): Promise<Features> {
   requireFileName(file);
   if (typeof options !== 'object' || options === null) throw new InputError('options', 'expected an object');
   const format = options.format ?? detectFormat(file);
   if (!(DATA_FORMATS as readonly string[]).includes(format)) throw new InputError('format', `expected one of ${DATA_FORMATS.join(', ')}, received ${describe(format)}`);
-  const { cols, target, targetColumn } = options;
+  const { cols, target, targetColumn, delimiter, header, skipRows } = options;
+  if (format !== 'csv') {
+    const csvOnly = (['delimiter', 'header', 'skipRows'] as const).find((k) => options[k] !== undefined);
+    if (csvOnly) throw new InputError(csvOnly, `${file}: applies to CSV data only, this is ${format}`);
+  }
   if (target !== undefined) requireFileName(target, 'target');
   if (target !== undefined && targetColumn !== undefined) {
     throw new InputError('target', 'give either a target file or a target column, not both');
@@ -83,16 +111,25 @@ export async function readData(file: string, options: DataReadOptions = {}): Pro
     const { C, b } = await readLibsvm(file, { cols });
     return { C: denseWhenFull(C), b, format };
   }
-  if (target === undefined && targetColumn === undefined) {
+  if (requireTarget && target === undefined && targetColumn === undefined) {
     throw new InputError('target', `${file}: ${format === 'mtx' ? 'Matrix Market' : format === 'csv' ? 'CSV' : 'NumPy'} data has no labels: give a target file (one number per line, or .npy) or a target column`);
   }
-  let C: Matrix;
-  let b: Float64Array | undefined;
-  if (format === 'mtx') ({ C, b } = await readMatrixMarket(file, { cols, targetColumn: targetColumn === undefined ? undefined : positiveIndex(targetColumn) }));
-  else if (format === 'npy') ({ C, b } = await readNpyMatrix(file, { cols, targetColumn: targetColumn === undefined ? undefined : positiveIndex(targetColumn) }));
-  else ({ C, b } = await readCsv(file, { cols, targetColumn }));
-  if (target !== undefined) b = await readTarget(target, { rows: C.rows });
-  return { C: denseWhenFull(C), b: b!, format };
+  const column = targetColumn === undefined ? undefined : format === 'csv' ? targetColumn : positiveIndex(targetColumn);
+  let out: Features;
+  if (format === 'mtx') {
+    const { C, b } = await readMatrixMarket(file, { cols, targetColumn: column as number | undefined });
+    out = { C, b, format };
+  } else if (format === 'npy') {
+    const { C, b } = await readNpyMatrix(file, { cols, targetColumn: column as number | undefined });
+    out = { C, b, format };
+  }
+  else {
+    const csv = await readCsv(file, { cols, targetColumn: column, delimiter, header, skipRows });
+    out = { C: csv.C, b: csv.b, format, columns: csv.columns, target: csv.target };
+  }
+  if (target !== undefined) out.b = await readTarget(target, { rows: out.C.rows });
+  out.C = denseWhenFull(out.C);
+  return out;
 }
 
 /** Stored entries per cell above which CSR takes more memory than dense rows (12 bytes an entry against 8 a cell). */

@@ -5,7 +5,8 @@
  */
 import type { TraceRow } from '../solve';
 import { InputError } from '../errors';
-import { CHART_CONFIG, ChartSpec, renderSvg, writeSvg } from './svg';
+import { CHART_CONFIG, ChartSpec, renderSvg } from './svg';
+import { writeChart } from './png';
 
 export interface ConvergenceRun {
   /** The legend entry: `start 2`, `leverage`, … */
@@ -76,7 +77,7 @@ export async function convergenceSvg(runs: readonly ConvergenceRun[], options: C
   return renderSvg(convergenceSpec(runs, options));
 }
 
-/** Renders the convergence chart and writes it to `file` (an `.svg` name). */
+/** Renders the convergence chart and writes it to `file`: SVG (`.svg`) or PNG (`.png`, by resvg). */
 export async function writeConvergencePlot(file: string, runs: readonly ConvergenceRun[], options: ConvergenceOptions = {}): Promise<void> {
-  await writeSvg(file, await convergenceSvg(runs, options));
+  await writeChart(file, await convergenceSvg(runs, options));
 }

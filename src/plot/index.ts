@@ -3,3 +3,4 @@ export { convergenceSpec, convergenceSvg, writeConvergencePlot } from './converg
 export type { ConvergenceRun, ConvergenceOptions } from './convergence';
 export { renderSvg, writeSvg, lineChartSpec, lineChartSvg, CHART_CONFIG } from './svg';
 export type { ChartSpec, LinePoint, LineChartOptions } from './svg';
+export { svgToPng, writeChart } from './png';

@@ -1,6 +1,6 @@
 /**
  * Multi-start (MATH.md section 5): the method's guarantee is local, so K independently seeded
- * starts run in parallel in a pool and the one with the smallest final loss wins; every start's
+ * starts run in parallel in a pool and the converged one with the smallest final loss wins (bestStart); every start's
  * summary and trace are kept.
  *
  * The distribution of the starts, for `seed` s and K starts:
@@ -63,12 +63,23 @@ export function startPoint(x0: Float64Array, seed: number): Float64Array {
   return out;
 }
 
-/** The index of the smallest final loss (a non-finite loss counts as +∞; ties go to the first). */
-export function bestStart(results: readonly SolveResult[]): number {
-  let best = 0;
-  const key = (r: SolveResult) => (Number.isFinite(r.loss) ? r.loss : Infinity);
-  for (let i = 1; i < results.length; i++) if (key(results[i]) < key(results[best])) best = i;
-  return best;
+/**
+ * The winning start: the converged start with the smallest final loss; only when no start converged,
+ * the smallest final loss overall. A non-finite loss counts as +∞ and ties go to the lower index.
+ * Convergence comes first because losses that differ by rounding (1e-14 apart) say nothing about
+ * which start is better, while a start that stopped short of its tolerance is not a solution.
+ */
+export function bestStart(results: readonly Pick<SolveResult, 'loss' | 'converged'>[]): number {
+  const key = (r: Pick<SolveResult, 'loss'>) => (Number.isFinite(r.loss) ? r.loss : Infinity);
+  const pick = (eligible: (r: Pick<SolveResult, 'converged'>) => boolean): number => {
+    let best = -1;
+    for (let i = 0; i < results.length; i++) {
+      if (eligible(results[i]) && (best < 0 || key(results[i]) < key(results[best]))) best = i;
+    }
+    return best;
+  };
+  const converged = pick((r) => r.converged);
+  return converged >= 0 ? converged : Math.max(0, pick(() => true));
 }
 
 export interface StartHooks {

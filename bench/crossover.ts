@@ -1,0 +1,115 @@
+/**
+ * The crossover map (issue 10): over a grid of n, d, density and conditioning, which method reaches
+ * ‖∇L‖ ≤ 1e-8·‖∇L(x₀)‖ first and by how much, beside what the cost model predicts (`auto` for
+ * newton-pcg, native/core/sketch/sketch.cc: exact when Σ nnz(row)² at the BLAS-3 rate costs less
+ * than a CountSketch's embedding pass, its k·d² Gram and the CG passes it adds).
+ *
+ *   node dist/bench/run.js --only crossover            (part of npm run bench)
+ *
+ * Every cell is a planted problem (softmax-unit, sigmoid, a = n) solved once per method, each
+ * method's own wall time. The phase diagram (crossover.svg) colours each cell by its winner.
+ */
+import * as os from 'node:os';
+import { plantedProblem, solveSync, SolveOptions, SolveResult } from '../src';
+import { renderSvg } from '../src/plot/svg';
+import { fmt, load, log, newSection, Section, Settings, table } from './common';
+
+const METHODS: [string, SolveOptions][] = [
+  ['newton', { method: 'newton' }],
+  ['newton-pcg countsketch', { method: 'newton-pcg', sketch: 'countsketch' }],
+  ['approx-newton countsketch', { method: 'approx-newton', sketch: 'countsketch' }],
+  ['lbfgs', { method: 'lbfgs', maxIter: 400 }],
+  ['newton-pcg auto (default)', {}],
+];
+
+interface Cell {
+  n: number; d: number; density: string; conditioning: number;
+  seconds: Record<string, number>; iterations: Record<string, number>;
+  winner: string; margin: number; autoChose: string; autoWasFastest: boolean;
+  exactFlops: number; sketchWork: number;
+}
+
+export interface CrossoverSummary { cells: Cell[] }
+
+export async function runCrossover(settings: Settings, sizes = { ns: [10_000, 100_000, 1_000_000], ds: [50, 200, 1000] }): Promise<{ section: Section; summary: CrossoverSummary }> {
+  const section = newSection('9. Crossover map: which method wins where');
+  section.markdown.push(`Load at start: ${load()}.`);
+  const { ns, ds } = sizes;
+  const grid: { density: string; perRow: (d: number) => number; conditioning: number }[] = [
+    { density: 'sparse (min(20, d/5) per row)', perRow: (d) => Math.min(20, Math.floor(d / 5)), conditioning: 1 },
+    { density: 'sparse (min(20, d/5) per row)', perRow: (d) => Math.min(20, Math.floor(d / 5)), conditioning: 100 },
+    { density: 'dense', perRow: (d) => d, conditioning: 100 },
+  ];
+  const cells: Cell[] = [];
+  for (const g of grid) {
+    for (const n of ns) {
+      for (const d of ds) {
+        const perRow = g.perRow(d);
+        // Dense cells beyond 2·10⁸ entries (1.6 GB) are left out: an exact Newton solve there takes minutes.
+        if (n * perRow > 2e8) continue;
+        log(`crossover: n=${n} d=${d} ${g.density} conditioning ${g.conditioning}`);
+        const { problem } = plantedProblem({ rows: n, cols: d, density: perRow / d, seed: 91, conditioning: g.conditioning, unit: 'sigmoid' });
+        const seconds: Record<string, number> = {}, iterations: Record<string, number> = {};
+        let auto = '';
+        for (const [label, o] of METHODS) {
+          const r: SolveResult = solveSync(problem, { ...o, seed: 1, tol: 1e-8 });
+          seconds[label] = r.converged ? r.seconds : Infinity;
+          iterations[label] = r.iterations;
+          if (label.startsWith('newton-pcg auto')) auto = r.trace[1]?.sketch ?? 'none';
+        }
+        const ranked = METHODS.map(([l]) => l).filter((l) => !l.includes('auto')).sort((a, b) => seconds[a] - seconds[b]);
+        const winner = ranked[0];
+        const margin = seconds[ranked[1]] / seconds[winner];
+        const autoLabel = auto === 'none' ? 'newton' : 'newton-pcg countsketch';
+        const fastestNewtonType = seconds['newton'] <= seconds['newton-pcg countsketch'] ? 'newton' : 'newton-pcg countsketch';
+        const k = Math.min(n, 10 * d);
+        cells.push({
+          n, d, density: g.density, conditioning: g.conditioning, seconds, iterations, winner, margin,
+          autoChose: autoLabel, autoWasFastest: autoLabel === fastestNewtonType,
+          exactFlops: perRow === d ? n * d * d : n * perRow * (perRow + 1) / 2, sketchWork: n * perRow * 17 + k * d * d / 25,
+        });
+      }
+    }
+  }
+  section.markdown.push(
+    `Each cell: a planted problem (softmax-unit, sigmoid, a = n, seed 91), every method from the same start to ‖∇L‖ ≤ 1e-8·‖∇L(x₀)‖ ` +
+      `(∞: not reached; L-BFGS gets 400 iterations), on ${os.cpus().length} cores with the default threads. ` +
+      `"auto chose" is the cost model's prediction between exact Newton and CountSketch-preconditioned CG; "right" when that is the faster of the two here. ` +
+      `Cost model units are stored entries streamed: exact = Σ nnz(row)² (BLAS-3 at 25 flops per unit, or scattered), sketch = 17 passes + k·d²/25 with k = 10d.\n\n` +
+      table(['n', 'd', 'rows', 'cond.', ...METHODS.map(([l]) => `${l} s (it)`), 'winner', 'by', 'auto chose', 'right?'], cells.map((c) => [
+        c.n, c.d, c.density.startsWith('dense') ? 'dense' : 'sparse', c.conditioning,
+        ...METHODS.map(([l]) => `${Number.isFinite(c.seconds[l]) ? fmt(c.seconds[l]) : '∞'} (${c.iterations[l]})`),
+        c.winner, `${c.margin.toFixed(2)}×`, c.autoChose, c.autoWasFastest ? 'yes' : 'no',
+      ])),
+  );
+  const right = cells.filter((c) => c.autoWasFastest).length;
+  section.markdown.push(`auto picked the faster of exact Newton and CountSketch-preconditioned CG in ${right} of ${cells.length} cells.`);
+  section.figures['crossover auto right'] = `${right}/${cells.length}`;
+  section.markdown.push('![crossover](crossover.svg)');
+  section.extraFiles = { 'crossover.svg': await phaseDiagram(cells) };
+  section.markdown.push(`Load at end: ${load()}.`);
+  return { section, summary: { cells } };
+}
+
+/** The phase diagram: one panel per (density, conditioning), d across, n up, colour = winner, label = margin. */
+async function phaseDiagram(cells: Cell[]): Promise<string> {
+  const ds = [...new Set(cells.map((c) => String(c.d)))];
+  const values = cells.map((c) => ({
+    panel: `${c.density.startsWith('dense') ? 'dense' : 'sparse'}, conditioning ${c.conditioning}`,
+    d: String(c.d), n: c.n.toExponential(0).replace('+', ''), winner: c.winner, label: `${c.margin.toFixed(1)}×`,
+  }));
+  return renderSvg({
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: 'Fastest method to 1e-8 (label: margin over the runner-up)' },
+    data: { values },
+    facet: { column: { field: 'panel', type: 'nominal', title: null } },
+    spec: {
+      width: 180, height: 150,
+      layer: [
+        { mark: 'rect', encoding: { x: { field: 'd', type: 'ordinal', sort: ds }, y: { field: 'n', type: 'ordinal', sort: 'descending' }, color: { field: 'winner', type: 'nominal' } } },
+        { mark: { type: 'text', fontSize: 11 }, encoding: { x: { field: 'd', type: 'ordinal', sort: ds }, y: { field: 'n', type: 'ordinal', sort: 'descending' }, text: { field: 'label' } } },
+      ],
+    },
+    config: { background: 'white', font: 'DejaVu Sans, Helvetica, Arial, sans-serif' },
+  } as never);
+}
