@@ -13,6 +13,7 @@ import { createProgress } from './progress';
 import { addDataFlags, DataFlags, loadProblem } from './data';
 import { addOutputFlags, checkOutputFlags, OutputFlags, writeOutputs } from './outputs';
 import { sampledTraceTable, SAMPLED_TABLE_ROWS, summaryLine, TABLE_MODES } from './report';
+import { runDistributed } from './distributed';
 import { Model } from '../model/model';
 import { checkModelFile } from './predict';
 
@@ -33,6 +34,7 @@ interface SolveFlags extends ModelFlags, DataFlags, OutputFlags {
   json?: boolean;
   /** false with --no-progress */
   progress?: boolean;
+  distributed?: boolean;
   saveModel?: string;
   standardize?: boolean;
   table?: string;
@@ -78,6 +80,7 @@ async function run(flags: SolveFlags): Promise<void> {
   const modelOptions = modelOptionsFrom(flags);
   const options = solveOptionsFrom(flags);
   checkOutputFlags(flags);
+  if (flags.distributed) return runDistributed(flags, modelOptions, options, FLAGS_BY_FIELD);
   checkModelFile('--save-model', flags.saveModel);
   const table = flags.table === undefined ? 'auto' : parseChoiceFlag('--table', flags.table, TABLE_MODES);
   const { problem, points, standardization, columns, target } = await loadProblem(flags, modelOptions, { '--x0': flags.x0, '--xstar': flags.xstar }, FLAGS_BY_FIELD, { standardize: flags.standardize });
@@ -143,6 +146,7 @@ export function register(program: Command): void {
     .option('--threads <n>', 'native threads for the sketch\'s row passes (same result for every n; default 1, with --starts 1 per worker)')
     .option('--max-memory <bytes>', 'refuse a solve whose estimated memory exceeds this many bytes (default: half the machine\'s memory; docs/reliability.md)')
     .option('--json', 'print one JSON object {x, loss, gradNorm, iterations, converged, stopReason, message, seconds, trace, warnings} (with --starts also best, the index of the winner, and starts: [{seed, loss, gradNorm, iterations, converged, stopReason, trace}], top-level fields from the best start)')
+    .option('--distributed', 'solve across the ranks of an MPI job (mpirun -np R softnewton solve --distributed …): each rank reads its block of rows of --data, or its own file with a {rank} pattern; rank 0 writes the report (docs/distributed.md)')
     .option('--no-progress', 'no progress on stderr (shown by default without --json: bars on a terminal, lines otherwise)')
     .option('--save-model <file.json>', 'save the trained model (x, the model settings, preprocessing, a training summary) for predict, score and warm starts (docs/models.md)')
     .option('--standardize', 'scale each column of C to mean 0 and standard deviation 1 (sparse data: deviation 1 only) before training; --save-model records it and predict applies it')

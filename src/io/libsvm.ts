@@ -17,6 +17,7 @@ import {
   DIGIT_0, DIGIT_9, formatNumber, HASH, LineSink, isBlank as isSeparator, lastScanEnd, LineSplitter, quoteText, readLines,
   requireFileName, scanDecimal, WRITE_CHUNK_CHARS, writeChunks,
 } from './text';
+import { readLinesInRange } from './text';
 
 export interface LibsvmData {
   C: CsrMatrix;
@@ -265,4 +266,17 @@ export async function writeLibsvm(file: string, C: Matrix, b: Float64Array | num
   const matrix = validateMatrix(C);
   const labels = requireVector('b', b, matrix.rows);
   await writeChunks(file, libsvmChunks(matrix, labels));
+}
+
+/**
+ * Reads the lines in bytes [start, end) of a plain LIBSVM file (a distributed shard,
+ * src/distributed/shard.ts); both ends must be line starts (lineStartAtOrAfter in text.ts). Line
+ * numbers in errors count from 1 at `start`; `lines` says how many lines the range holds, so that
+ * the caller can turn them into the file's line numbers.
+ */
+export async function readLibsvmRange(file: string, options: LibsvmReadOptions & { start: number; end: number }): Promise<LibsvmData & { lines: number }> {
+  requireFileName(file);
+  const builder = new LibsvmBuilder(file, requireCols(options.cols), true);
+  const lines = await readLinesInRange(file, builder, options.start, options.end);
+  return { ...builder.finish(), lines };
 }

@@ -287,3 +287,56 @@ export function allocate<T>(file: string, what: string, make: () => T): T {
     throw new InputError(file, `too large to hold in memory: ${what} could not be allocated`);
   }
 }
+
+/**
+ * The first line start at or after byte `position` of a plain (not gzip) file: 0, or just after
+ * the first line feed at or after `position − 1`; the file size when there is none. Cutting a file
+ * at these points gives consecutive byte ranges that hold whole lines (a distributed shard,
+ * src/distributed/shard.ts).
+ */
+export async function lineStartAtOrAfter(file: string, position: number): Promise<number> {
+  if (position <= 0) return 0;
+  let handle: fs.promises.FileHandle | undefined;
+  try {
+    handle = await fs.promises.open(file, 'r');
+    const size = (await handle.stat()).size;
+    const buffer = Buffer.alloc(READ_CHUNK_BYTES);
+    for (let at = position - 1; at < size; at += READ_CHUNK_BYTES) {
+      const { bytesRead } = await handle.read(buffer, 0, READ_CHUNK_BYTES, at);
+      const newline = buffer.subarray(0, bytesRead).indexOf(10);
+      if (newline >= 0) return at + newline + 1;
+      if (bytesRead === 0) break;
+    }
+    return size;
+  } catch (error) {
+    throw fileError(file, 'read', error);
+  } finally {
+    await handle?.close();
+  }
+}
+
+/**
+ * Streams the lines of bytes [start, end) of a plain (not gzip) file into `sink`, like
+ * {@link readLines}; both ends should be line starts ({@link lineStartAtOrAfter}). Line numbers
+ * count from 1 at `start`. Returns the number of lines.
+ */
+export async function readLinesInRange(file: string, sink: LineSink, start: number, end: number): Promise<number> {
+  const splitter = new LineSplitter(sink);
+  if (end <= start) return 0;
+  try {
+    const source = fs.createReadStream(file, { highWaterMark: READ_CHUNK_BYTES, start, end: end - 1 });
+    let first = start === 0;
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      let text = chunk.toString('latin1');
+      if (first && chunk.length > 0) {
+        first = false;
+        if (text.startsWith('\xEF\xBB\xBF')) text = text.slice(3);
+      }
+      splitter.push(text);
+    }
+    splitter.end();
+  } catch (error) {
+    throw fileError(file, 'read', error);
+  }
+  return splitter.lines;
+}
