@@ -4,6 +4,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "binding/addon.h"
 #include "binding/convert.h"
 #include "binding/problem_handle.h"
 #include "core/solver/solver.h"
@@ -131,7 +132,11 @@ class SolveWorker : public Napi::AsyncProgressQueueWorker<TraceRow> {
     } else {
       job_.options.cancelFlag = &stopFlag_;
     }
+    // Environment teardown raises this flag (addon.h): terminate() then returns within an iteration.
+    running_ = Addon::of(env).solveStarted(const_cast<int32_t*>(job_.options.cancelFlag));
   }
+
+  ~SolveWorker() override { running_->remove(const_cast<int32_t*>(job_.options.cancelFlag)); }
 
   Napi::Promise promise() { return deferred_.Promise(); }
 
@@ -180,6 +185,7 @@ class SolveWorker : public Napi::AsyncProgressQueueWorker<TraceRow> {
   Napi::FunctionReference onIteration_;
   Napi::Reference<Napi::Value> callbackError_;
   int32_t stopFlag_ = 0;
+  std::shared_ptr<RunningSolves> running_;
 };
 
 }  // namespace
