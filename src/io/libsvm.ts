@@ -226,7 +226,7 @@ export async function readLibsvm(file: string, options: LibsvmReadOptions = {}):
 export function parseLibsvm(text: string, options: LibsvmParseOptions = {}): LibsvmData {
   if (typeof text !== 'string') throw new InputError('text', 'expected a string');
   const builder = new LibsvmBuilder(options.name ?? '<string>', requireCols(options.cols), false);
-  const splitter = new LineSplitter(builder);
+  const splitter = new LineSplitter(builder, options.name ?? '<string>');
   splitter.push(text.startsWith('\uFEFF') ? text.slice(1) : text);
   splitter.end();
   return builder.finish();
