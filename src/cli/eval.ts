@@ -5,11 +5,17 @@
 import { Command } from 'commander';
 import { addModelFlags, ModelFlags, modelOptionsFrom, requireFiniteOutput } from './common';
 import { addDataFlags, DataFlags, loadProblem } from './data';
+import { InputError } from '../errors';
+import { formatBytes } from '../limits';
 
 interface EvalFlags extends ModelFlags, DataFlags {
   x: string;
   hessian?: boolean;
 }
+
+/** The most --hessian prints: 256 MiB of JSON (d up to 3276). */
+export const MAX_HESSIAN_OUTPUT_BYTES = 2 ** 28;
+const HESSIAN_BYTES_PER_ENTRY = 25;
 
 const FLAGS_BY_FIELD = { model: '--model', unit: '--unit', scale: '--scale', bias: '--bias', w: '--w', ridge: '--ridge' } as const;
 
@@ -23,6 +29,13 @@ async function evaluate(flags: EvalFlags): Promise<void> {
   requireFiniteOutput('gradient', gradient);
   const result: { loss: number; gradient: number[]; hessian?: number[][] } = { loss, gradient: Array.from(gradient) };
   if (flags.hessian) {
+    // The printed JSON, not the d² doubles, is what runs out first: up to 25 characters per entry
+    // (-1.2345678901234567e-308,), and V8 cannot hold one string over 2^29 characters (d = 9000
+    // exhausted the heap, a SIGABRT). Refused before the Hessian is formed.
+    const outputBytes = cols * cols * HESSIAN_BYTES_PER_ENTRY;
+    if (outputBytes > MAX_HESSIAN_OUTPUT_BYTES) {
+      throw new InputError('--hessian', `d = ${cols}: the Hessian's JSON could take up to ${formatBytes(outputBytes)}, more than the ${formatBytes(MAX_HESSIAN_OUTPUT_BYTES)} eval prints (d up to ${Math.floor(Math.sqrt(MAX_HESSIAN_OUTPUT_BYTES / HESSIAN_BYTES_PER_ENTRY))}); use the API's Problem.hessian or hessianVector`);
+    }
     const hessian = problem.hessian(x);
     requireFiniteOutput('hessian', hessian);
     result.hessian = Array.from({ length: cols }, (_, i) => Array.from(hessian.subarray(i * cols, (i + 1) * cols)));
