@@ -256,20 +256,42 @@ export function formatNumber(v: number): string {
 }
 
 /**
+ * The file a write to `file` should replace: `file` itself, or, when it is a symbolic link, the file
+ * the link points to (followed to the end; a dangling link names the file to create). Writing goes
+ * through a temporary file renamed into place, and renaming onto the link would have replaced the
+ * link itself, leaving its target stale (docs/reliability.md, "Outputs").
+ */
+export async function outputTarget(file: string): Promise<string> {
+  let current = file;
+  for (let hops = 0; hops < 40; hops++) {
+    let link: string;
+    try {
+      if (!(await fs.promises.lstat(current)).isSymbolicLink()) return current;
+      link = await fs.promises.readlink(current);
+    } catch {
+      return current; // not there yet (or not readable: the write will say so)
+    }
+    current = path.resolve(path.dirname(current), link);
+  }
+  return current;
+}
+
+/**
  * Writes the chunks (strings or bytes) to `file`, gzip-compressed when the name ends in `.gz`. The
  * data goes to a temporary file in the same directory, renamed into place once complete: a failed
  * write never leaves a truncated file that would still parse. Back-pressure keeps memory flat.
  */
-export async function writeChunks(file: string, chunks: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>): Promise<void> {
+export async function writeChunks(name: string, chunks: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>): Promise<void> {
+  const file = await outputTarget(name);
   const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
   const source = Readable.from(chunks, { objectMode: false });
   try {
-    if (isGzip(file)) await pipeline(source, zlib.createGzip(), fs.createWriteStream(temporary));
+    if (isGzip(name)) await pipeline(source, zlib.createGzip(), fs.createWriteStream(temporary));
     else await pipeline(source, fs.createWriteStream(temporary));
     await fs.promises.rename(temporary, file);
   } catch (error) {
     await fs.promises.rm(temporary, { force: true }).catch(() => undefined);
-    throw fileError(file, 'write', error);
+    throw fileError(name, 'write', error);
   }
 }
 
