@@ -198,7 +198,8 @@ export async function solve(problem: Problem, options: SolveOptions = {}): Promi
   try {
     const onRow = onIteration && ((row: TraceRow) => onIteration(row, 0));
     const result = (await native().solve(problem.handle, resolved, onRow, cancel)) as SolveResult;
-    if (result.stopReason === 'cancelled' && signal?.aborted) throw new AbortError('the solve was aborted');
+    // The point reached is kept on the error (`result`, stopReason "cancelled"): the CLI writes it on SIGINT.
+    if (result.stopReason === 'cancelled' && signal?.aborted) throw Object.assign(new AbortError('the solve was aborted'), { result });
     return result;
   } catch (error) {
     if (error instanceof AbortError) throw error;

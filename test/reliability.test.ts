@@ -138,3 +138,115 @@ test('solveSync honours onIteration and signal', () => {
   assert.ok(seen >= 5 && seen <= 6, `stopped within one iteration of the abort (saw ${seen} rows)`);
   assert.throws(() => solveSync(problem, { signal: 'no' as never }), (e: unknown) => e instanceof InputError && e.field === 'signal');
 });
+
+// ---------------------------------------------------------------------------------------------
+// The command line: signals, outputs, limits
+
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as zlib from 'node:zlib';
+import { jsonText } from '../src/cli/common';
+
+const CLI = path.resolve(__dirname, '..', 'src', 'cli', 'main.js');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'softnewton-reliability-'));
+const at = (name: string) => path.join(dir, name);
+
+function cli(...args: string[]) {
+  const run = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000, cwd: dir });
+  assert.equal(run.signal, null, `killed by ${run.signal}`);
+  return run;
+}
+
+function expectUserError(args: string[], pattern: RegExp) {
+  const run = cli(...args);
+  assert.equal(run.status, 2, `exit ${run.status}: ${run.stderr}`);
+  const lines = run.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, run.stderr);
+  assert.match(lines[0], pattern);
+}
+
+test('generate writes the problems the CLI tests use', () => {
+  assert.equal(cli('generate', '--rows', '3000', '--cols', '30', '--density', '1', '--out', at('p.svm'), '--xstar', at('xs.json')).status, 0);
+});
+
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  test(`${signal} during a CLI solve writes the point reached, marked cancelled, and exits ${code}`, async () => {
+    const child = spawn(process.execPath, [CLI, 'solve', '--data', at('p.svm'), '--cols', '30', '--scale', 'n', '--method', 'gd',
+      '--max-iter', '1000000', '--tol', '0', '--out-x', at(`x-${signal}.json`), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const sent = Date.now();
+    child.kill(signal);
+    const [status, killedBy] = await new Promise<[number | null, string | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
+    assert.equal(killedBy, null);
+    assert.equal(status, code, stderr);
+    assert.ok(Date.now() - sent < 5000);
+    const lines = stderr.trim().split('\n');
+    assert.equal(lines.length, 1, stderr);
+    assert.match(lines[0], new RegExp(`^softnewton: ${signal}: solve cancelled after \\d+ iterations .*wrote `));
+    const result = JSON.parse(stdout);
+    assert.equal(result.stopReason, 'cancelled');
+    assert.equal(result.converged, false);
+    const x = JSON.parse(fs.readFileSync(at(`x-${signal}.json`), 'utf8'));
+    assert.deepEqual(x, result.x);
+  });
+}
+
+test('an output through a symbolic link writes the link\'s target and keeps the link', () => {
+  fs.writeFileSync(at('target.json'), '[]');
+  fs.symlinkSync('target.json', at('link.json'));
+  const run = cli('solve', '--data', at('p.svm'), '--cols', '30', '--scale', 'n', '--out-x', at('link.json'), '--no-progress');
+  assert.equal(run.status, 0, run.stderr);
+  assert.ok(fs.lstatSync(at('link.json')).isSymbolicLink());
+  assert.equal(JSON.parse(fs.readFileSync(at('target.json'), 'utf8')).length, 30);
+});
+
+test('two outputs naming one file are refused, naming both flags', () => {
+  expectUserError(['generate', '--rows', '10', '--cols', '3', '--density', '1', '--out', 'f', '--xstar', './f'], /^softnewton: --out, --xstar: both name the file/);
+  expectUserError(['solve', '--data', at('p.svm'), '--cols', '30', '--out-x', at('o.json'), '--out-trace', at('o.json')], /^softnewton: --out-x, --out-trace: both name/);
+  fs.symlinkSync('o2.json', at('o2-link.json'));
+  expectUserError(['solve', '--data', at('p.svm'), '--cols', '30', '--out-x', at('o2.json'), '--out-trace', at('o2-link.json')], /--out-x, --out-trace: both name/);
+  assert.equal(fs.existsSync(at('f')), false, 'nothing written');
+});
+
+test('huge inputs end as exit 2 naming the file, line or flag', () => {
+  expectUserError(['solve', '--data', '/dev/zero', '--format', 'libsvm', '--cols', '2'], /^softnewton: \/dev\/zero:1: line longer than 134217728 bytes/);
+  fs.writeFileSync(at('huge.mtx'), '%%MatrixMarket matrix coordinate real general\n2147483646 2 1\n1 1 1\n');
+  expectUserError(['solve', '--data', at('huge.mtx'), '--target-column', '2'], /huge\.mtx:2: the size line \(2147483646 rows, 1 entries\) needs at least .* more than the memory cap/);
+  expectUserError(['solve', '--config', '/dev/zero', '--data', at('p.svm')], /^softnewton: --config: "\/dev\/zero" is larger than 1048576 bytes/);
+  assert.equal(cli('generate', '--rows', '5', '--cols', '4000', '--density', '0.01', '--out', at('wide.svm'), '--xstar', at('wide.json')).status, 0);
+  expectUserError(['eval', '--data', at('wide.svm'), '--cols', '4000', '--x', at('wide.json'), '--hessian'], /^softnewton: --hessian: d = 4000: the Hessian's JSON could take up to/);
+  expectUserError(['certify', '--data', at('p.svm'), '--cols', '30', '--radius', '1e308'], /^softnewton: --radius: expected a finite number > 0 and <= 1e\+150/);
+});
+
+test('a parse error past the first chunk of a .gz file is exit 2 naming file and line, in every text format', () => {
+  const rows = Array.from({ length: 30_000 }, (_, i) => [(i % 7) / 7, (i % 5) / 5, (i % 3) / 3]);
+  const cases: [string, string, string[], RegExp][] = [
+    ['deep.svm.gz', rows.map(([y, a, b]) => `${y} 1:${a} 2:${b}`).join('\n') + '\n1 1:abc\n', ['--cols', '2'], /deep\.svm\.gz:30001: /],
+    ['deep.csv.gz', 'a,b,y\n' + rows.map((r) => r.join(',')).join('\n') + '\n1,x,2\n', ['--target-column', 'y'], /deep\.csv\.gz:30002: /],
+    ['deep.mtx.gz', '%%MatrixMarket matrix coordinate real general\n40000 2 40000\n' + rows.map((r, i) => `${i + 1} 1 ${r[0]}`).join('\n') + '\n1 1 zz\n', ['--target-column', '2'], /deep\.mtx\.gz:30003: /],
+  ];
+  for (const [name, text, flags, pattern] of cases) {
+    fs.writeFileSync(at(name), zlib.gzipSync(text));
+    assert.ok(fs.statSync(at(name)).size > 0 && text.length > 4 * 65536, 'the error lies beyond the first chunks');
+    expectUserError(['solve', '--data', at(name), ...flags], pattern);
+  }
+});
+
+test('Matrix Market size-line messages say what is wrong', () => {
+  const write = (name: string, size: string) => fs.writeFileSync(at(name), `%%MatrixMarket matrix coordinate real general\n${size}\n1 1 1\n`);
+  write('s1.mtx', '2 2 x');
+  expectUserError(['solve', '--data', at('s1.mtx'), '--target-column', '2'], /s1\.mtx:2: .*found "x", which is not a non-negative integer/);
+  write('s2.mtx', '2 2');
+  expectUserError(['solve', '--data', at('s2.mtx'), '--target-column', '2'], /s2\.mtx:2: .*found only 2 integers/);
+  write('s3.mtx', '2 2 99999999999999999999');
+  expectUserError(['solve', '--data', at('s3.mtx'), '--target-column', '2'], /s3\.mtx:2: size line: entries "99999999999999999999" has more than 16 digits/);
+});
+
+test('--json writes Infinity and NaN as the strings "Infinity", "-Infinity" and "NaN"', () => {
+  assert.equal(jsonText({ a: Infinity, b: [-Infinity, NaN, 1.5, -0] }), '{"a":"Infinity","b":["-Infinity","NaN",1.5,0]}');
+});

@@ -26,7 +26,15 @@ export function addOutputFlags(command: Command): Command {
 
 /** A path made canonical for comparison: absolute, with symbolic links resolved as far as they exist. */
 function canonical(file: string): string {
-  const absolute = path.resolve(file);
+  let absolute = path.resolve(file);
+  for (let hops = 0; hops < 40; hops++) { // a dangling link names the file it would create
+    try {
+      if (!fs.lstatSync(absolute).isSymbolicLink()) break;
+      absolute = path.resolve(path.dirname(absolute), fs.readlinkSync(absolute));
+    } catch {
+      break;
+    }
+  }
   try {
     return fs.realpathSync(absolute);
   } catch {
