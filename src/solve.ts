@@ -28,7 +28,9 @@ export type StopReason =
   | 'lineSearchFailed'
   | 'indefinite'
   | 'overflow'
-  | 'cancelled';
+  | 'cancelled'
+  /** ∇L is exactly 0 at the start while L > 0: a flat, saturated region (docs/reliability.md). */
+  | 'saturated';
 
 export interface SolveOptions {
   /** Default `newton-pcg`: exact Newton's iteration count at the sketch's cost per iteration. */

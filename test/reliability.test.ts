@@ -250,3 +250,20 @@ test('Matrix Market size-line messages say what is wrong', () => {
 test('--json writes Infinity and NaN as the strings "Infinity", "-Infinity" and "NaN"', () => {
   assert.equal(jsonText({ a: Infinity, b: [-Infinity, NaN, 1.5, -0] }), '{"a":"Infinity","b":["-Infinity","NaN",1.5,0]}');
 });
+
+test('a saturated start (entries near 1e200, gradient exactly 0) is reported as saturated, not converged', () => {
+  const n = 200;
+  const d = 5;
+  let s = 1;
+  const rnd = () => ((s = (s * 16807) % 2147483647) / 2147483647) - 0.5;
+  const data = Float64Array.from({ length: n * d }, () => rnd() * 1e200);
+  const problem = new Problem({ rows: n, cols: d, data }, Float64Array.from({ length: n }, () => Math.abs(rnd())), { scale: 'n' });
+  for (const method of ['newton-pcg', 'approx-newton', 'newton', 'gd', 'lbfgs'] as const) {
+    const r = solveSync(problem, { method });
+    assert.equal(r.gradNorm, 0, 'the scenario: an exactly zero gradient');
+    assert.ok(r.loss > 0);
+    assert.equal(r.converged, false, method);
+    assert.equal(r.stopReason, 'saturated', method);
+    assert.match(r.message, /saturated/);
+  }
+});
