@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <string>
 
 namespace softnewton {
 
@@ -14,6 +16,13 @@ void RowTerms::resize(int64_t n) {
 }
 
 namespace {
+
+// Six significant digits: std::to_string prints a double in fixed point, 300 digits for 1e300.
+std::string shortNumber(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.6g", v);
+  return buffer;
+}
 
 // softmax(t) computed stably: exp(t − max t), never exp(t).
 void softmax(const double* t, int64_t n, double* s) {
@@ -78,7 +87,7 @@ std::string evaluateModel(const ModelSpec& spec, const double* z, int64_t n, Row
   }
   if (!std::isfinite(loss) || !std::isfinite(alpha) || !std::isfinite(gamma)) {
     return "the model overflows at this point: the second layer's input v = a*s + c reaches " +
-           std::to_string(maxV) + " (the unit or the squared residual exceeds the double range)";
+           shortNumber(maxV) + " (the unit or the squared residual exceeds the double range)";
   }
 
   // ∇ℓ(z) = s∘(g − α); q = p + s∘g; δ = q − α s.
@@ -106,7 +115,7 @@ std::string evaluateModel(const ModelSpec& spec, const double* z, int64_t n, Row
   // an Inf σ reached the Hessian as Inf, or as NaN through σ·0 where relu-softmax masks U).
   if (!std::isfinite(out.loss) || !std::isfinite(out.sigma) || !allFinite(out.grad) || !allFinite(out.delta) ||
       !allFinite(out.D) || !allFinite(out.u1))
-    return "the model's derivatives overflow at this point: v = a*s + c reaches " + std::to_string(maxV);
+    return "the model's derivatives overflow at this point: v = a*s + c reaches " + shortNumber(maxV);
   return "";
 }
 

@@ -79,9 +79,15 @@ export async function loadProblem(
   if (knownCols !== undefined) await readPoints(knownCols);
   const { C, b } = await readDataFromFlags(flags);
   await readPoints(C.cols);
+  // The data's own fields name the flag they came from: b from --target, --target-column or the
+  // labels of --data; C from --data (`b: entry 1 is Infinity` named an API field, not a flag).
+  const dataFlags: Record<string, string> = {
+    b: flags.target !== undefined ? '--target' : flags.targetColumn !== undefined ? '--target-column' : '--data',
+    C: '--data', 'C.rows': '--data', 'C.cols': '--data', 'C.data': '--data', 'C.indptr': '--data', 'C.indices': '--data', 'C.values': '--data',
+  };
   try {
     return { problem: new Problem(C, b, model), points };
   } catch (error) {
-    asFlagError(error, flagsByField);
+    asFlagError(error, { ...dataFlags, ...flagsByField });
   }
 }

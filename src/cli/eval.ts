@@ -3,7 +3,7 @@
  * data in a LIBSVM file at the point in a JSON file, printed as one JSON object on stdout.
  */
 import { Command } from 'commander';
-import { addModelFlags, ModelFlags, modelOptionsFrom, requireFiniteOutput } from './common';
+import { addModelFlags, asFlagError, ModelFlags, modelOptionsFrom, requireFiniteOutput } from './common';
 import { addDataFlags, DataFlags, loadProblem } from './data';
 import { InputError } from '../errors';
 import { formatBytes } from '../limits';
@@ -24,7 +24,13 @@ async function evaluate(flags: EvalFlags): Promise<void> {
   const { problem, points } = await loadProblem(flags, options, { '--x': flags.x }, FLAGS_BY_FIELD);
   const x = points['--x'];
   const cols = problem.cols;
-  const { loss, gradient } = problem.evaluate(x);
+  const { loss, gradient } = (() => {
+    try {
+      return problem.evaluate(x);
+    } catch (error) {
+      return asFlagError(error, { ...FLAGS_BY_FIELD, x: '--x' });
+    }
+  })();
   requireFiniteOutput('loss', [loss]);
   requireFiniteOutput('gradient', gradient);
   const result: { loss: number; gradient: number[]; hessian?: number[][] } = { loss, gradient: Array.from(gradient) };
@@ -36,7 +42,12 @@ async function evaluate(flags: EvalFlags): Promise<void> {
     if (outputBytes > MAX_HESSIAN_OUTPUT_BYTES) {
       throw new InputError('--hessian', `d = ${cols}: the Hessian's JSON could take up to ${formatBytes(outputBytes)}, more than the ${formatBytes(MAX_HESSIAN_OUTPUT_BYTES)} eval prints (d up to ${Math.floor(Math.sqrt(MAX_HESSIAN_OUTPUT_BYTES / HESSIAN_BYTES_PER_ENTRY))}); use the API's Problem.hessian or hessianVector`);
     }
-    const hessian = problem.hessian(x);
+    let hessian: Float64Array;
+    try {
+      hessian = problem.hessian(x);
+    } catch (error) {
+      asFlagError(error, { ...FLAGS_BY_FIELD, x: '--x', maxMemoryBytes: '--hessian' });
+    }
     requireFiniteOutput('hessian', hessian);
     result.hessian = Array.from({ length: cols }, (_, i) => Array.from(hessian.subarray(i * cols, (i + 1) * cols)));
   }
