@@ -267,3 +267,27 @@ test('a saturated start (entries near 1e200, gradient exactly 0) is reported as 
     assert.match(r.message, /saturated/);
   }
 });
+
+test('messages: .npy headers quoted short, huge shape dimensions refused, a CSV of only the target named, overflow values short', async () => {
+  const npy = (name: string, dict: string) => {
+    const pad = (64 - ((10 + dict.length + 1) % 64)) % 64;
+    const header = Buffer.from(`${dict}${' '.repeat(pad)}\n`, 'latin1');
+    const prefix = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);
+    fs.writeFileSync(at(name), Buffer.concat([prefix, header]));
+  };
+  npy('nested.npy', `{'descr': '<f8', 'fortran_order': False, 'shape': ${'('.repeat(20_000)}), }`);
+  const nested = cli('solve', '--data', at('nested.npy'), '--target-column', '1');
+  assert.equal(nested.status, 2, nested.stderr);
+  assert.ok(nested.stderr.length < 300, `a short line: ${nested.stderr.length} characters`);
+  assert.match(nested.stderr, /nested\.npy: byte 10: .*…"/);
+  npy('wide.npy', `{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999, 2), }`);
+  expectUserError(['solve', '--data', at('wide.npy'), '--target-column', '1'], /wide\.npy: byte 10: a shape dimension has more than 15 digits/);
+
+  fs.writeFileSync(at('only.csv'), 'y\n1\n2\n');
+  expectUserError(['solve', '--data', at('only.csv'), '--target-column', 'y'], /^softnewton: .*only\.csv: the only column is the target/);
+
+  // exp unit with a huge scale: the overflow message quotes v with six significant digits.
+  const { problem: planted, xStar } = plantedProblem({ rows: 50, cols: 4, density: 1, seed: 5 });
+  const huge = new Problem(planted.C, planted.b, { unit: 'exp', scale: 1e300 });
+  assert.throws(() => huge.evaluate(xStar), (e: unknown) => e instanceof Error && /reaches [0-9.]+e\+\d+/.test(e.message) && e.message.length < 300);
+});
