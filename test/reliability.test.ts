@@ -100,6 +100,29 @@ test('worker.terminate() during a long solve (gd, maxIter 1e6) resolves promptly
   assert.ok(out.ms < 2000, `terminate took ${out.ms} ms`);
 });
 
+test('worker.terminate() during a long solveSync (no onIteration) in the worker resolves promptly', () => {
+  const out = runChild(`
+    const { Worker } = require('node:worker_threads');
+    const worker = new Worker(\`
+      const sn = require(${JSON.stringify(INDEX)});
+      const { parentPort } = require('node:worker_threads');
+      const { problem } = sn.plantedProblem({ rows: 2000, cols: 20, density: 1, seed: 1 });
+      parentPort.postMessage('running');
+      sn.solveSync(problem, { method: 'gd', maxIter: 1e6, tol: 0 });
+      parentPort.postMessage('ended');
+    \`, { eval: true });
+    worker.on('message', async (m) => {
+      if (m === 'ended') return console.log(JSON.stringify({ endedByItself: true }));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const start = Date.now();
+      await worker.terminate();
+      console.log(JSON.stringify({ ms: Date.now() - start }));
+    });
+  `, [], 30_000);
+  assert.equal(out.endedByItself, undefined);
+  assert.ok(out.ms < 2000, `terminate took ${out.ms} ms`);
+});
+
 test('process.exit in a worker during a long solve ends the worker promptly', () => {
   const out = runChild(WORKER_SOLVE('process.exit(0);'), [], 30_000);
   assert.ok(out.ms < 2000, `the worker took ${out.ms} ms to exit`);
