@@ -6,6 +6,11 @@
  * Exit 1 when ∇²L is not positive definite at the point (the certificate fails), else 0.
  */
 import { Command } from 'commander';
+import { jsonText } from './common';
+
+/** The largest --radius: the squared distances ‖y − x‖² of the Lipschitz pairs must stay finite
+ *  (1e150² = 1e300). At 1e308 they overflowed and the ratios read 0: "M ≈ 0" with exit 0. */
+const MAX_RADIUS = 1e150;
 import { Certificate, certify, CertifyOptions } from '../certify';
 import { writeConvergencePlot } from '../plot/convergence';
 import { Problem } from '../problem';
@@ -50,7 +55,7 @@ function certifyOptionsFrom(flags: CertifyFlags): CertifyOptions {
   if (flags.seed !== undefined) o.seed = parseIntegerFlag('--seed', flags.seed, 0, Number.MAX_SAFE_INTEGER);
   if (flags.draws !== undefined) o.sketchDraws = parseIntegerFlag('--draws', flags.draws, 1, 1000);
   if (flags.samples !== undefined) o.samples = parseIntegerFlag('--samples', flags.samples, 1, 1000);
-  if (flags.radius !== undefined) o.radius = parseNumberFlag('--radius', flags.radius, { min: 0, exclusiveMin: true });
+  if (flags.radius !== undefined) o.radius = parseNumberFlag('--radius', flags.radius, { min: 0, max: MAX_RADIUS, exclusiveMin: true });
   if (flags.tol !== undefined) o.tol = parseNumberFlag('--tol', flags.tol, { min: 0 });
   if (flags.maxIter !== undefined) o.maxIter = parseIntegerFlag('--max-iter', flags.maxIter, 1, 1_000_000);
   if (flags.compare !== undefined) {
@@ -141,7 +146,7 @@ async function run(flags: CertifyFlags): Promise<void> {
   } catch (error) {
     asFlagError(error, FLAGS_BY_FIELD);
   }
-  if (flags.json) process.stdout.write(`${JSON.stringify(certificateJson(certificate))}\n`);
+  if (flags.json) process.stdout.write(`${jsonText(certificateJson(certificate))}\n`);
   else process.stdout.write(`${formatCertificate(certificate, { data: flags.data, problem })}\n`);
   if (flags.plot !== undefined) {
     await writeConvergencePlot(flags.plot, certificate.runs.map((r) => ({ label: r.label === 'newton' ? 'none (exact Newton)' : r.label, trace: r.trace })), {

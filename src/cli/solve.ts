@@ -4,6 +4,8 @@
  * without meeting its tolerance.
  */
 import { Command } from 'commander';
+import { AbortError } from '../errors';
+import { jsonText } from './common';
 import { closeDefaultPool } from '../pool/pool';
 import { MAX_STARTS, METHODS, SKETCHES, solve, SolveOptions, SolveResult } from '../solve';
 import {
@@ -76,6 +78,17 @@ function startsTable(result: SolveResult): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
+/** The exit code after a signal: 128 + its number. */
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+function printJson(result: SolveResult): void {
+  const { x, loss, gradNorm, iterations, converged, stopReason, message, seconds, trace } = result;
+  // With --starts, the top-level fields are the winning start's, and `starts` lists every start.
+  const starts = result.starts?.map(({ seed, loss, gradNorm, iterations, converged, stopReason, trace }) => ({ seed, loss, gradNorm, iterations, converged, stopReason, trace }));
+  const warnings = result.warnings ?? [];
+  process.stdout.write(`${jsonText({ x: Array.from(x), loss, gradNorm, iterations, converged, stopReason, message, seconds, trace, ...(starts ? { best: result.best, starts } : {}), warnings })}\n`);
+}
+
 async function run(flags: SolveFlags): Promise<void> {
   const modelOptions = modelOptionsFrom(flags);
   const options = solveOptionsFrom(flags);
@@ -92,22 +105,49 @@ async function run(flags: SolveFlags): Promise<void> {
     tol: options.tol ?? 1e-8, atol: options.atol ?? 0, maxIter: options.maxIter ?? 100,
   });
   options.onIteration = (row, start) => progress.onIteration(row, start);
-  let result;
+  // SIGINT/SIGTERM: the first cancels the solve (it stops within one iteration) and the point
+  // reached is still written, marked stopReason "cancelled"; a second one exits at once.
+  const controller = new AbortController();
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (name: NodeJS.Signals) => {
+    if (signalled !== undefined) process.exit(SIGNAL_EXIT[name]);
+    signalled = name;
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  options.signal = controller.signal;
+  let result: SolveResult;
   try {
     result = await solve(problem, options);
   } catch (error) {
-    asFlagError(error, FLAGS_BY_FIELD);
+    if (!(signalled !== undefined && error instanceof AbortError)) asFlagError(error, FLAGS_BY_FIELD);
+    const reached = (error as AbortError & { result?: SolveResult }).result;
+    if (reached === undefined) {
+      // With --starts the pool's workers are stopped; there is no single point to write.
+      process.stderr.write(`softnewton: ${signalled}: solve cancelled; nothing written\n`);
+      process.exitCode = SIGNAL_EXIT[signalled];
+      return;
+    }
+    result = reached;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     progress.stop();
     if (options.starts !== undefined) await closeDefaultPool();
   }
   const warnings = result.warnings ?? [];
   for (const warning of warnings) process.stderr.write(`softnewton: warning: ${warning}\n`);
+  if (signalled !== undefined) {
+    if (flags.json) printJson(result);
+    await writeOutputs(flags, result, { subtitle: `${flags.data}, cancelled by ${signalled}` });
+    const written = [flags.outX, flags.outTrace, flags.plot].filter((f) => f !== undefined);
+    process.stderr.write(`softnewton: ${signalled}: solve cancelled after ${result.iterations} iterations (stopReason cancelled, loss ${result.loss.toExponential(6)})${written.length ? `; wrote ${written.join(', ')}` : ''}\n`);
+    process.exitCode = SIGNAL_EXIT[signalled];
+    return;
+  }
   if (flags.json) {
-    const { x, loss, gradNorm, iterations, converged, stopReason, message, seconds, trace } = result;
-    // With --starts, the top-level fields are the winning start's, and `starts` lists every start.
-    const starts = result.starts?.map(({ seed, loss, gradNorm, iterations, converged, stopReason, trace }) => ({ seed, loss, gradNorm, iterations, converged, stopReason, trace }));
-    process.stdout.write(`${JSON.stringify({ x: Array.from(x), loss, gradNorm, iterations, converged, stopReason, message, seconds, trace, ...(starts ? { best: result.best, starts } : {}), warnings })}\n`);
+    printJson(result);
   } else {
     process.stdout.write(
       `${summaryLine(result, options.method ?? 'newton-pcg')}\n` +

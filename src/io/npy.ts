@@ -9,7 +9,7 @@
 import { DataFormatError, InputError } from '../errors';
 import { DenseMatrix, isDense, Matrix, MAX_INDEX, validateMatrix } from '../matrix';
 import { describe, requireInteger } from '../validate';
-import { allocate, consumeBytes, requireFileName, writeChunks } from './text';
+import { allocate, consumeBytes, quoteText, requireFileName, writeChunks } from './text';
 import * as fs from 'node:fs';
 import { fileError } from './text';
 
@@ -35,6 +35,12 @@ interface Header {
 }
 
 /** A strict parser for the one dict literal numpy writes: string keys, a string, a bool and a tuple of ints. */
+/** The header quoted in a message, cut to 60 characters: a nested 20 KB header made a 20 KB error line. */
+function quoteHeader(text: string): string {
+  const trimmed = text.trim();
+  return quoteText(trimmed, 0, trimmed.length, false);
+}
+
 function parseHeaderDict(text: string, fail: (message: string) => never): Omit<Header, 'dataOffset'> {
   let i = 0;
   const skip = () => {
@@ -42,13 +48,13 @@ function parseHeaderDict(text: string, fail: (message: string) => never): Omit<H
   };
   const expect = (c: string) => {
     skip();
-    if (text[i] !== c) fail(`expected "${c}" at character ${i} of the header ${JSON.stringify(text.trim())}`);
+    if (text[i] !== c) fail(`expected "${c}" at character ${i} of the header ${quoteHeader(text)}`);
     i++;
   };
   const string = (): string => {
     skip();
     const quote = text[i];
-    if (quote !== "'" && quote !== '"') fail(`expected a quoted string at character ${i} of the header ${JSON.stringify(text.trim())}`);
+    if (quote !== "'" && quote !== '"') fail(`expected a quoted string at character ${i} of the header ${quoteHeader(text)}`);
     const close = text.indexOf(quote, i + 1);
     if (close < 0) fail('unterminated string in the header');
     const s = text.slice(i + 1, close);
@@ -76,16 +82,18 @@ function parseHeaderDict(text: string, fail: (message: string) => never): Omit<H
           return items;
         }
         const m = /^\d+/.exec(text.slice(i, i + 20));
-        if (!m) fail(`expected a tuple of non-negative integers for shape in the header ${JSON.stringify(text.trim())}`);
+        // Beyond 15 digits Number() is inexact (99999999999999999999 printed as 100000000000000000000).
+        if (m && m[0].length > 15) fail(`a shape dimension has more than 15 digits (${m[0].length === 20 ? 'at least ' : ''}${m[0].length}): beyond any array this reader can hold`);
+        if (!m) fail(`expected a tuple of non-negative integers for shape in the header ${quoteHeader(text)}`);
         items.push(Number(m[0]));
         i += m[0].length;
         skip();
         if (text[i] === ',') i++;
-        else if (text[i] !== ')') fail(`expected "," or ")" in the shape in the header ${JSON.stringify(text.trim())}`);
+        else if (text[i] !== ')') fail(`expected "," or ")" in the shape in the header ${quoteHeader(text)}`);
       }
     }
-    if (text[i] === '[') fail(`expected a plain dtype such as '<f8', found a structured dtype in the header ${JSON.stringify(text.trim())}`);
-    return fail(`unexpected value at character ${i} of the header ${JSON.stringify(text.trim())}`);
+    if (text[i] === '[') fail(`expected a plain dtype such as '<f8', found a structured dtype in the header ${quoteHeader(text)}`);
+    return fail(`unexpected value at character ${i} of the header ${quoteHeader(text)}`);
   };
   const dict: Record<string, unknown> = {};
   expect('{');
@@ -97,10 +105,10 @@ function parseHeaderDict(text: string, fail: (message: string) => never): Omit<H
     dict[key] = value();
     skip();
     if (text[i] === ',') i++;
-    else if (text[i] !== '}') fail(`expected "," or "}" at character ${i} of the header ${JSON.stringify(text.trim())}`);
+    else if (text[i] !== '}') fail(`expected "," or "}" at character ${i} of the header ${quoteHeader(text)}`);
   }
   for (const key of ['descr', 'fortran_order', 'shape']) {
-    if (!(key in dict)) fail(`the header has no '${key}' key: ${JSON.stringify(text.trim())}`);
+    if (!(key in dict)) fail(`the header has no '${key}' key: ${quoteHeader(text)}`);
   }
   if (typeof dict.descr !== 'string') fail('the header\'s descr is not a string');
   if (typeof dict.fortran_order !== 'boolean') fail('the header\'s fortran_order is not True or False');
