@@ -12,6 +12,9 @@ say() { printf 'softnewton setup: %s\n' "$*" >&2; }
 # clang-14 and libclang-rt-14-dev (libFuzzer, the sanitizer runtimes): the fuzz harnesses that
 # npm test runs briefly (test/native-sanitizers.test.ts, docs/reliability.md).
 debian_packages=(build-essential python3 pkg-config libopenblas-dev liblapacke-dev libeigen3-dev liblbfgs-dev clang-14 libclang-rt-14-dev)
+# Open MPI: the distributed solve's second addon (build/Release/softnewton_mpi.node) and mpirun, which
+# test/distributed.test.ts launches (docs/distributed.md). The main addon never links it.
+debian_packages+=(libopenmpi-dev openmpi-bin)
 missing=()
 for pkg in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -40,7 +43,9 @@ newer_than() { # newer_than OUTPUT INPUT... : true when OUTPUT is missing or old
   [ -n "$(find "$@" -newer "$out" -type f -print -quit 2>/dev/null)" ]
 }
 
-if newer_than build/Release/softnewton.node native binding.gyp; then
+# The MPI addon too, when Open MPI is there (installed after the main addon was built, say).
+if newer_than build/Release/softnewton.node native binding.gyp ||
+  { pkg-config --exists ompi && newer_than build/Release/softnewton_mpi.node native binding.gyp; }; then
   say "building the native addon"
   npx --no-install node-gyp rebuild --jobs=2 >build.log 2>&1 || { cat build.log >&2; exit 1; }
   rm -f build.log

@@ -35,3 +35,4 @@ export { convergenceSpec, convergenceSvg, writeConvergencePlot, renderSvg, write
 export type { ConvergenceRun, ConvergenceOptions, ChartSpec, LinePoint, LineChartOptions } from './plot';
 export { Model, MODEL_FORMAT, MODEL_VERSION, fitStandardization, applyStandardization, targetWarnings } from './model';
 export type { ModelSpec, ModelFile, PerRow, TrainingSummary, BatchOptions, Score, FromSolveOptions, Standardization } from './model';
+export * as distributed from './distributed';

@@ -11,12 +11,13 @@
  * since a∘s > 0, `relu` equals `identity` unless the bias is negative somewhere.
  */
 import { fromNative, InputError } from './errors';
-import { Matrix, nnz, validateMatrix } from './matrix';
+import { isDense, Matrix, nnz, validateMatrix } from './matrix';
 import { checkHessianMemory } from './limits';
 import type { NativeProblem, NativeProblemSpec } from './addon';
 import { matrixFields, native } from './native';
 import { HessianPieces, ModelName, MODELS, UnitName, UNITS } from './types';
 import { requireChoice, requireNumber, requireRowParameter, requireSoftmaxDefaults, requireVector } from './validate';
+import { shareArray } from './pool/shared';
 
 export { MODELS, UNITS } from './types';
 export type { HessianPieces, ModelName, UnitName } from './types';
@@ -44,6 +45,12 @@ export interface ModelOptions {
   ridge?: number;
 }
 
+/** The matrix over arrays in shared memory (copied unless they are there already). */
+function ownMatrix(c: Matrix): Matrix {
+  if (isDense(c)) return Object.freeze({ rows: c.rows, cols: c.cols, data: shareArray(c.data) });
+  return Object.freeze({ rows: c.rows, cols: c.cols, indptr: shareArray(c.indptr), indices: shareArray(c.indices), values: shareArray(c.values) });
+}
+
 export class Problem {
   readonly C: Matrix;
   readonly b: Float64Array;
@@ -62,22 +69,25 @@ export class Problem {
   /** @internal the validated native problem; its arrays are this object's arrays. */
   readonly handle: NativeProblem;
 
+  /** The arrays are copied into SharedArrayBuffers (unless they are in one already), so that no
+   *  transfer or detach of the caller's arrays can reach a running solve (docs/reliability.md). */
   constructor(C: Matrix, b: Float64Array | number[], options: ModelOptions = {}) {
-    this.C = validateMatrix(C);
+    this.C = ownMatrix(validateMatrix(C));
     this.rows = this.C.rows;
     this.cols = this.C.cols;
+    if (this.rows === 0) throw new InputError('C.rows', 'expected at least 1 row, received 0');
     this.nnz = nnz(this.C);
-    this.b = requireVector('b', b, this.rows);
+    this.b = shareArray(requireVector('b', b, this.rows));
     const o = options ?? {};
     if (typeof o !== 'object') throw new InputError('options', 'expected an object');
     this.model = requireChoice('model', o.model ?? 'softmax-unit', MODELS);
     this.unit = requireChoice('unit', o.unit ?? 'identity', UNITS);
     requireSoftmaxDefaults(this.model, o);
     const scale = o.scale ?? defaultScale(this.model);
-    this.scale = requireRowParameter('scale', scale === 'n' ? this.rows : scale, this.rows);
+    this.scale = shareArray(requireRowParameter('scale', scale === 'n' ? this.rows : scale, this.rows));
     this.scaleRule = scale === 'n' ? 'n' : this.scale.length === 1 ? this.scale[0] : 'per-row';
-    this.bias = requireRowParameter('bias', o.bias ?? 0, this.rows);
-    this.w = requireRowParameter('w', o.w ?? 0, this.rows, { min: 0 });
+    this.bias = shareArray(requireRowParameter('bias', o.bias ?? 0, this.rows));
+    this.w = shareArray(requireRowParameter('w', o.w ?? 0, this.rows, { min: 0 }));
     this.ridge = requireNumber('ridge', o.ridge ?? 0, { min: 0 });
     try {
       this.handle = new (native().NativeProblem)(this.spec());

@@ -8,11 +8,12 @@
  * the option. Every option's default, range and meaning: the schema in src/options.ts.
  */
 import { AbortError, fromNative, InputError } from './errors';
-import { native } from './native';
-import { resolveSolveOptions } from './resolve';
-import { solveInPool } from './pool/pool';
 import { targetWarnings } from './model/hygiene';
+import { native } from './native';
+import { solveInPool } from './pool/pool';
 import type { Problem } from './problem';
+import { resolveSolveOptions } from './resolve';
+import { trackRunning } from './teardown';
 import type { SolveOptions, SolveResult, TraceRow } from './types';
 
 export { METHODS, SKETCHES, STOP_REASONS } from './types';
@@ -35,29 +36,48 @@ export async function solve(problem: Problem, options: SolveOptions = {}): Promi
   const cancel = new Int32Array(new SharedArrayBuffer(4));
   const onAbort = () => Atomics.store(cancel, 0, 1);
   signal?.addEventListener('abort', onAbort, { once: true });
+  const untrack = trackRunning(cancel);
   try {
     const onRow = onIteration && ((row: TraceRow) => onIteration(row, 0));
     const result: SolveResult = await native().solve(problem.handle, resolved, onRow, cancel);
-    if (result.stopReason === 'cancelled' && signal?.aborted) throw new AbortError('the solve was aborted');
+    // The point reached is kept on the error (`result`, stopReason "cancelled"): the CLI writes it on SIGINT.
+    if (result.stopReason === 'cancelled' && signal?.aborted) throw Object.assign(new AbortError('the solve was aborted'), { result });
     return withWarnings(result, warnings);
   } catch (error) {
     if (error instanceof AbortError) throw error;
     if (signal?.aborted) throw new AbortError('the solve was aborted');
     return fromNative(error);
   } finally {
+    untrack();
     signal?.removeEventListener('abort', onAbort);
   }
 }
 
-export function solveSync(problem: Problem, options: Omit<SolveOptions, 'onIteration' | 'signal' | 'starts' | 'pool'> = {}): SolveResult {
+/** One solve on the calling thread. `onIteration` is called with each trace row as it is recorded.
+ *  `signal` is honoured: an already aborted signal throws an AbortError, and an abort during the
+ *  call stops the solve within one iteration with an AbortError. Since the event loop does not run
+ *  during the call, such an abort can only come from inside `onIteration` (a timer such as
+ *  AbortSignal.timeout fires after the call). */
+export function solveSync(problem: Problem, options: Omit<SolveOptions, 'starts' | 'pool'> = {}): SolveResult {
   for (const field of ['starts', 'pool'] as const) {
     // `?.`: a null or non-object `options` must reach resolveSolveOptions' InputError, not a TypeError here.
     if ((options as SolveOptions | null)?.[field] !== undefined) throw new InputError(field, `solveSync runs one start on the calling thread and takes no ${field}; use solve()`);
   }
   const resolved = resolveSolveOptions(problem, options);
+  const { signal, onIteration } = options;
+  if (signal?.aborted) throw new AbortError();
+  const cancel = new Int32Array(new SharedArrayBuffer(4));
+  const onAbort = () => Atomics.store(cancel, 0, 1);
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    return withWarnings(native().solveSync(problem.handle, resolved), targetWarnings(problem));
+    const onRow = onIteration && ((row: TraceRow) => onIteration(row, 0));
+    const result: SolveResult = native().solveSync(problem.handle, resolved, onRow, cancel);
+    if (result.stopReason === 'cancelled' && signal?.aborted) throw new AbortError('the solve was aborted');
+    return withWarnings(result, targetWarnings(problem));
   } catch (error) {
+    if (error instanceof AbortError) throw error;
     return fromNative(error);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
 }

@@ -12,6 +12,8 @@ export const SKETCHES = ['auto', 'none', 'leverage', 'countsketch', 'osnap', 'un
 /** Why a solve stopped (docs/math.md §5); the first three mean converged. */
 export const STOP_REASONS = [
   'relativeTolerance', 'absoluteTolerance', 'newtonDecrement', 'maxIterations', 'lineSearchFailed', 'indefinite', 'overflow', 'cancelled',
+  // ∇L is exactly 0 at the start while L > 0: a flat, saturated region (docs/reliability.md).
+  'saturated',
 ] as const;
 /** The models (docs/math.md §2). */
 export const MODELS = ['softmax-unit', 'softmax', 'relu-softmax'] as const;

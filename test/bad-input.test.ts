@@ -273,8 +273,8 @@ const BAD_LIBSVM: [string, string | Buffer, number | undefined, RegExp][] = [
   ['value -Infinity', `${GOOD}1 1:-Infinity\n`, 4, /finite decimal value/],
   ['label NaN', `NaN 1:1\n`, 1, /finite decimal label/],
   ['label Infinity', `${GOOD}Infinity 1:1\n`, 4, /finite decimal label/],
-  ['index 0', `${GOOD}1 0:1\n`, 4, /1-based integer index/],
-  ['index beyond 2^31', `1 3000000000:1\n`, 1, /1-based integer index/],
+  ['index 0', `${GOOD}1 0:1\n`, 4, /expected an index from 1 to (cols = )?\d+, found "0:1"/],
+  ['index beyond 2^31', `1 3000000000:1\n`, 1, /expected an index from 1 to (cols = )?\d+, found "3000000000:1"/],
   ['negative index', `1 -1:1\n`, 1, /1-based integer index/],
   ['duplicate index', `1 2:1 2:1\n`, 1, /duplicate index/],
 ];

@@ -169,7 +169,7 @@ test('user errors exit 2 with one line naming the flag or the file', async () =>
     [['eval', '--data', DATA, '--cols', '0', '--x', XSTAR], '--cols', '"0"'],
     [['eval', '--data', DATA, '--cols', '2.5', '--x', XSTAR], '--cols', '"2.5"'],
     [['eval', '--data', 'missing.svm', ...cols, '--x', XSTAR], 'missing.svm', 'no such file'],
-    [['eval', '--data', 'malformed.svm', ...cols, '--x', XSTAR], 'malformed.svm:3: expected index:value with a 1-based integer index, found "0:1.5"'],
+    [['eval', '--data', 'malformed.svm', ...cols, '--x', XSTAR], 'malformed.svm:3: expected an index from 1 to cols = 6, found "0:1.5"'],
     [['eval', '--data', DATA, '--cols', '2', '--x', 'short.json'], `${DATA}:`, 'cols = 2'],
     [['eval', '--data', DATA, ...cols, '--x', 'bad.json'], '--x', 'bad.json', 'not valid JSON'],
     [['eval', '--data', DATA, ...cols, '--x', 'short.json'], '--x', 'short.json', `array of ${COLS} finite numbers`, 'length 2'],

@@ -3,7 +3,8 @@
  * solves, within ±25%, for every method (and every sketch of approx-newton) up to d = 1200.
  *
  * Each case runs in its own child process: it builds the problem, warms up (a small solve of the
- * same d loads OpenBLAS's buffers and compiles the JavaScript), resets the kernel's high-water mark
+ * same d loads OpenBLAS's buffers and compiles the JavaScript), waits for the resident size to settle
+ * after a garbage collection (V8 frees on background threads), resets the kernel's high-water mark
  * (`/proc/self/clear_refs` = 5), and reports VmHWM − VmRSS across the solve. glibc's mmap threshold
  * is pinned so that freed large blocks return to the system instead of being reused silently, and
  * OpenBLAS runs one thread, like threads: 1.
@@ -22,8 +23,16 @@ const c = JSON.parse(process.argv[1]);
 const { problem } = plantedProblem({ rows: c.rows, cols: c.cols, density: c.density, seed: 1 });
 const warm = plantedProblem({ rows: Math.min(c.rows, 2 * c.cols + 10), cols: c.cols, density: 1, seed: 2 }).problem;
 solveSync(warm, { ...c.options, maxIter: 1 });
-global.gc();
 const kb = (key) => Number(new RegExp(key + ':\\\\s+(\\\\d+)').exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
+// V8 returns collected memory on background threads after gc() returns: wait until the resident
+// size settles, or a release during the solve would hide part of its peak.
+const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+let settled = -1;
+for (let k = 0; k < 40 && settled !== kb('VmRSS'); k++) {
+  settled = kb('VmRSS');
+  global.gc();
+  sleep(50);
+}
 fs.writeFileSync('/proc/self/clear_refs', '5');
 const before = kb('VmRSS');
 const r = solveSync(problem, c.options);

@@ -272,7 +272,7 @@ test('Matrix Market: each malformed case names the file, the line and what was e
     ['%%MatrixMarket matrix array real general\n2 2\n', 1, /expected format "coordinate".*dense "array" files are not read: use \.npy or \.csv/],
     ['%%MatrixMarket matrix coordinate complex general\n', 1, /expected field "real", "integer" or "pattern" in the banner, found "complex"/],
     ['%%MatrixMarket matrix coordinate real symmetric\n', 1, /expected symmetry "general" in the banner, found "symmetric" \(only one triangle is stored; write the full matrix as general\)/],
-    [`${banner}\n% c\n3 3\n`, 3, /expected the size line "rows cols entries" \(three integers\), found "3 3"/],
+    [`${banner}\n% c\n3 3\n`, 3, /expected the size line "rows cols entries" \(three integers\), found only 2 integers: "3 3"/],
     [`${banner}\n3 x 1\n`, 2, /expected the size line/],
     [`${banner}\n0 3 0\n`, 2, /expected rows from 1 to/],
     [`${banner}\n2 2 5\n`, 2, /expected at most rows × cols = 4 entries/],

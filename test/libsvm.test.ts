@@ -126,13 +126,13 @@ test('decimal values parse to the same double as Number() (the fast path rounds 
 // malformed input: a DataFormatError with the file, the 1-based line and what was expected
 
 test('index 0, a non-integer index and a missing colon name the line and the token', () => {
-  assertMalformed('1 1:1\n\n# c\n2 0:1.5\n', 4, /^expected index:value with a 1-based integer index, found "0:1\.5"$/);
+  assertMalformed('1 1:1\n\n# c\n2 0:1.5\n', 4, /^expected an index from 1 to 2147483646, found "0:1\.5"$/);
   assertMalformed('1 1.5:2\n', 1, /1-based integer index, found "1\.5:2"$/);
   assertMalformed('1 1:1\n1 -3:2\n', 2, /1-based integer index, found "-3:2"$/);
   assertMalformed('1 a:2\n', 1, /1-based integer index, found "a:2"$/);
   assertMalformed('1 3\n', 1, /1-based integer index, found "3"$/);
   assertMalformed('1 :3\n', 1, /1-based integer index, found ":3"$/);
-  assertMalformed('1 99999999999:3\n', 1, /1-based integer index, found "99999999999:3"$/);
+  assertMalformed('1 99999999999:3\n', 1, /^expected an index from 1 to 2147483646, found "99999999999:3"$/);
 });
 
 test('non-finite or non-decimal values are refused', () => {

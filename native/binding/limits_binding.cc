@@ -72,7 +72,8 @@ Napi::Object Names(Napi::Env env) {
   for (SketchKind k : {SketchKind::Auto, SketchKind::None, SketchKind::Leverage, SketchKind::CountSketch,
                        SketchKind::Osnap, SketchKind::Uniform})
     sketches.emplace_back(sketchName(k));
-  for (int r = static_cast<int>(StopReason::RelativeTolerance); r <= static_cast<int>(StopReason::Cancelled); ++r)
+  // Every enumerator, in order: stopReasonName answers "?" past the last one (StopReason is int-based).
+  for (int r = 0; r < 64 && std::string(stopReasonName(static_cast<StopReason>(r))) != "?"; ++r)
     stopReasons.emplace_back(stopReasonName(static_cast<StopReason>(r)));
   Napi::Object o = Napi::Object::New(env);
   o.Set("methods", strings(env, methods));

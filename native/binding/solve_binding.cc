@@ -4,6 +4,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "binding/addon.h"
 #include "binding/convert.h"
 #include "binding/problem_handle.h"
 #include "core/limits.h"
@@ -132,7 +133,11 @@ class SolveWorker : public Napi::AsyncProgressQueueWorker<TraceRow> {
     } else {
       job_.options.cancelFlag = &stopFlag_;
     }
+    // Environment teardown raises this flag (addon.h): terminate() then returns within an iteration.
+    running_ = Addon::of(env).solveStarted(const_cast<int32_t*>(job_.options.cancelFlag));
   }
+
+  ~SolveWorker() override { running_->remove(const_cast<int32_t*>(job_.options.cancelFlag)); }
 
   Napi::Promise promise() { return deferred_.Promise(); }
 
@@ -181,6 +186,7 @@ class SolveWorker : public Napi::AsyncProgressQueueWorker<TraceRow> {
   Napi::FunctionReference onIteration_;
   Napi::Reference<Napi::Value> callbackError_;
   int32_t stopFlag_ = 0;
+  std::shared_ptr<RunningSolves> running_;
 };
 
 }  // namespace
@@ -222,7 +228,34 @@ Napi::Value SolveSync(const Napi::CallbackInfo& info) {
   Napi::Reference<Napi::Value> callbackError;
   bool callbackFailed = false;
   TraceSink sink;
-  if (!onIteration.IsEmpty()) {
+  if (onIteration.IsEmpty()) {
+    // Without a callback, a worker being torn down (worker.terminate(), process.exit) would wait
+    // for the whole solve: this thread never returns to its event loop, where the teardown watch
+    // (addon.h) runs. So each row calls a native no-op through V8, which fails once the worker's
+    // isolate is terminating; the solve then stops at that iteration (a JS call per iteration:
+    // microseconds against an iteration's passes over C).
+    Napi::Function probe = Napi::Function::New(env, [](const Napi::CallbackInfo&) {});
+    bool stopping = false;
+    sink = [env, probe, flag, stopping](const TraceRow&) mutable {
+      if (stopping) return;
+      napi_handle_scope scope;
+      if (napi_open_handle_scope(env, &scope) != napi_ok) {
+        stopping = true;
+      } else {
+        napi_value result;
+        stopping = napi_call_function(env, env.Undefined(), probe, 0, nullptr, &result) != napi_ok;
+        if (stopping) {
+          bool pending = false;
+          if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
+            napi_value ignored;
+            napi_get_and_clear_last_exception(env, &ignored);
+          }
+        }
+        napi_close_handle_scope(env, scope);
+      }
+      if (stopping) __atomic_store_n(flag, 1, __ATOMIC_RELAXED);
+    };
+  } else {
     sink = [&](const TraceRow& row) {
       if (callbackFailed) return;
       try {

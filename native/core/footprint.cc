@@ -89,12 +89,16 @@ Footprint solveFootprint(const FootprintInput& in) {
     // newton.cc: p, and for newton-pcg the Hessian–vector products' n-vector and CG's four d-vectors.
     words.push_back({"direction and CG vectors", in.method == Method::NewtonPcg ? n + 5 * d : d});
     SketchKind kind = in.method == Method::Newton ? SketchKind::None : in.sketch;
-    int64_t k = in.sketchRows > 0 ? in.sketchRows : sketchRowsForEpsilon(in.rows, in.cols, in.eps0);
+    // newton.cc: the sketch's size and `auto` follow its role (a preconditioner for newton-pcg).
+    const bool preconditioner = in.method == Method::NewtonPcg;
+    int64_t k = in.sketchRows > 0 ? in.sketchRows
+                                  : preconditioner ? preconditionerRows(in.rows, in.cols) : sketchRowsForEpsilon(in.rows, in.cols, in.eps0);
     k = std::max<int64_t>(k, in.osnapNonzeros);  // newton.cc: OSNAP needs at least s buckets
     const double exact = gramBlocks(in.rows, in.cols);
     // sketch.cc sketchGram: the D⁺ weights (n) beside every sketch but the exact one.
     const double leverage = n + leverageWords(in, k);
-    if (kind == SketchKind::Auto && in.matrix) kind = resolveAuto(*in.matrix, k);
+    if (kind == SketchKind::Auto && in.matrix)
+      kind = preconditioner ? resolveAutoPreconditioner(*in.matrix, k) : resolveAuto(*in.matrix, k);
     switch (kind) {
       case SketchKind::None: words.push_back({"exact Gram row blocks", exact}); break;
       case SketchKind::Leverage: words.push_back({"leverage sketch (embedding, scores, samples)", leverage}); break;

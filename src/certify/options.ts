@@ -23,8 +23,10 @@ export const CERTIFY_OPTIONS: readonly OptionSpec[] = [
     help: 'sketch draws the spectral error is measured over' },
   { name: 'samples', type: 'integer', range: () => ({ min: 1, max: 1000 }), default: 8, defaultText: '8 (15 pairs)', flag: '--samples <n>',
     help: 'points sampled around x for the Lipschitz estimate' },
-  { name: 'radius', type: 'number', range: () => ({ min: 0, exclusiveMin: true }), defaultText: '0.1·max(1, ‖x‖)', flag: '--radius <r>',
-    help: 'radius of the sphere the samples are drawn on' },
+  // At most 1e150: the squared distances ‖y − x‖² of the Lipschitz pairs must stay finite (1e150² = 1e300);
+  // at 1e308 they overflowed and the ratios read 0, "M ≈ 0".
+  { name: 'radius', type: 'number', range: () => ({ min: 0, max: 1e150, exclusiveMin: true }), defaultText: '0.1·max(1, ‖x‖)', flag: '--radius <r>',
+    help: 'radius of the sphere the samples are drawn on (M is a local constant)' },
   { ...solveOption('tol'), default: 1e-10, defaultText: '1e-10', help: 'relative tolerance of the solves' },
   { ...solveOption('maxIter'), range: (l) => ({ min: 1, max: l.maxIterMax }), help: 'iterations at most per solve' },
   { name: 'solve', type: 'boolean', default: true, defaultText: 'true', flag: '--no-solve', help: 'run the solves (the rate and the runs come from them); needed unless x is given' },

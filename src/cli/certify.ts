@@ -12,7 +12,7 @@ import { Certificate, certify, CERTIFY_OPTIONS, CertifyOptions } from '../certif
 import { InputError } from '../errors';
 import { writeConvergencePlot } from '../plot/convergence';
 import { Problem } from '../problem';
-import { addModelFlags, asFlagError, EXIT, ModelFlags, modelOptionsFrom } from './common';
+import { addModelFlags, asFlagError, EXIT, jsonText, ModelFlags, modelOptionsFrom } from './common';
 import { addDataFlags, DataFlags, loadProblem } from './data';
 import { addSchemaFlags, flagsByField, optionsFromFlags } from './flags';
 
@@ -132,7 +132,7 @@ async function run(flags: CertifyFlags): Promise<void> {
   } catch (error) {
     asFlagError(error, FLAGS_BY_FIELD);
   }
-  if (flags.json) process.stdout.write(`${JSON.stringify(certificateJson(certificate))}\n`);
+  if (flags.json) process.stdout.write(`${jsonText(certificateJson(certificate))}\n`);
   else process.stdout.write(`${formatCertificate(certificate, { data: flags.data, problem })}\n`);
   if (flags.plot !== undefined) {
     await writeConvergencePlot(flags.plot, certificate.runs.map((r) => ({ label: r.label === 'newton' ? 'none (exact Newton)' : r.label, trace: r.trace })), {

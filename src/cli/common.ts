@@ -223,6 +223,15 @@ export async function writeJsonFile(flag: string, file: string, value: unknown):
   }
 }
 
+/**
+ * JSON for --json output. JSON has no Infinity or NaN, and JSON.stringify prints them as null, which
+ * reads as "absent": they are written as the strings "Infinity", "-Infinity" and "NaN" instead
+ * (docs/cli.md, "JSON output"). Every finite double keeps the fewest digits that read back to it.
+ */
+export function jsonText(value: unknown): string {
+  return JSON.stringify(value, (_key, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+}
+
 /** Numbers bound for JSON: JSON.stringify would turn NaN or ±Infinity into null without a word. */
 export function requireFiniteOutput(name: string, values: ArrayLike<number>): void {
   for (let k = 0; k < values.length; k++) {

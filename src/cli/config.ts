@@ -30,14 +30,33 @@ export function configArgument(args: readonly string[]): string | undefined {
   return file;
 }
 
+/** The largest config file read, 1 MiB: a file of flags is a few hundred bytes. `--config
+ *  /dev/zero` (or any huge file) ended in std::bad_alloc from readFileSync, a SIGABRT. */
+export const MAX_CONFIG_BYTES = 1 << 20;
+
+/** At most MAX_CONFIG_BYTES + 1 bytes of the file, read in pieces: a device such as /dev/zero has no size to check first. */
+function readCapped(file: string): Buffer {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    let length = 0;
+    for (let n = 1; n > 0 && length < buffer.length; length += n) n = fs.readSync(fd, buffer, length, buffer.length - length, null);
+    return buffer.subarray(0, length);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Reads the config file: a JSON object. */
 export function readConfig(file: string): Record<string, unknown> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    bytes = readCapped(file);
   } catch (error) {
     throw new InputError(FLAG, `cannot read ${JSON.stringify(file)}: ${systemReason(error)}`);
   }
+  if (bytes.length > MAX_CONFIG_BYTES) throw new InputError(FLAG, `${JSON.stringify(file)} is larger than ${MAX_CONFIG_BYTES} bytes: not a config file`);
+  const text = bytes.toString('utf8');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

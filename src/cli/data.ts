@@ -116,9 +116,15 @@ export async function loadProblem(
   await readPoints(C.cols);
   // --standardize: the columns are scaled before the model sees them; the model file records how.
   const standardization = standardize ? fitStandardization(C) : null;
+  // The data's own fields name the flag they came from: b from --target, --target-column or the
+  // labels of --data; C from --data (`b: entry 1 is Infinity` named an API field, not a flag).
+  const dataFlags: Record<string, string> = {
+    b: flags.target !== undefined ? '--target' : flags.targetColumn !== undefined ? '--target-column' : '--data',
+    C: '--data', 'C.rows': '--data', 'C.cols': '--data', 'C.data': '--data', 'C.indptr': '--data', 'C.indices': '--data', 'C.values': '--data',
+  };
   try {
     return { problem: new Problem(standardization ? applyStandardization(C, standardization) : C, b!, model), points, standardization, columns, target };
   } catch (error) {
-    asFlagError(error, flagsByField);
+    asFlagError(error, { ...dataFlags, ...flagsByField });
   }
 }

@@ -3,13 +3,19 @@
  * data in a data file (any format src/io/data.ts reads) at the point in a JSON file, printed as one JSON object on stdout.
  */
 import { Command } from 'commander';
-import { addModelFlags, ModelFlags, modelOptionsFrom, requireFiniteOutput } from './common';
+import { addModelFlags, asFlagError, ModelFlags, modelOptionsFrom, requireFiniteOutput } from './common';
 import { addDataFlags, DataFlags, loadProblem } from './data';
+import { InputError } from '../errors';
+import { formatBytes } from '../limits';
 
 interface EvalFlags extends ModelFlags, DataFlags {
   x: string;
   hessian?: boolean;
 }
+
+/** The most --hessian prints: 256 MiB of JSON (d up to 3276). */
+export const MAX_HESSIAN_OUTPUT_BYTES = 2 ** 28;
+const HESSIAN_BYTES_PER_ENTRY = 25;
 
 const FLAGS_BY_FIELD = { model: '--model', unit: '--unit', scale: '--scale', bias: '--bias', w: '--w', ridge: '--ridge' } as const;
 
@@ -18,12 +24,30 @@ async function evaluate(flags: EvalFlags): Promise<void> {
   const { problem, points } = await loadProblem(flags, options, { '--x': flags.x }, FLAGS_BY_FIELD);
   const x = points['--x'];
   const cols = problem.cols;
-  const { loss, gradient } = problem.evaluate(x);
+  const { loss, gradient } = (() => {
+    try {
+      return problem.evaluate(x);
+    } catch (error) {
+      return asFlagError(error, { ...FLAGS_BY_FIELD, x: '--x' });
+    }
+  })();
   requireFiniteOutput('loss', [loss]);
   requireFiniteOutput('gradient', gradient);
   const result: { loss: number; gradient: number[]; hessian?: number[][] } = { loss, gradient: Array.from(gradient) };
   if (flags.hessian) {
-    const hessian = problem.hessian(x);
+    // The printed JSON, not the d² doubles, is what runs out first: up to 25 characters per entry
+    // (-1.2345678901234567e-308,), and V8 cannot hold one string over 2^29 characters (d = 9000
+    // exhausted the heap, a SIGABRT). Refused before the Hessian is formed.
+    const outputBytes = cols * cols * HESSIAN_BYTES_PER_ENTRY;
+    if (outputBytes > MAX_HESSIAN_OUTPUT_BYTES) {
+      throw new InputError('--hessian', `d = ${cols}: the Hessian's JSON could take up to ${formatBytes(outputBytes)}, more than the ${formatBytes(MAX_HESSIAN_OUTPUT_BYTES)} eval prints (d up to ${Math.floor(Math.sqrt(MAX_HESSIAN_OUTPUT_BYTES / HESSIAN_BYTES_PER_ENTRY))}); use the API's Problem.hessian or hessianVector`);
+    }
+    let hessian: Float64Array;
+    try {
+      hessian = problem.hessian(x);
+    } catch (error) {
+      asFlagError(error, { ...FLAGS_BY_FIELD, x: '--x', maxMemoryBytes: '--hessian' });
+    }
     requireFiniteOutput('hessian', hessian);
     result.hessian = Array.from({ length: cols }, (_, i) => Array.from(hessian.subarray(i * cols, (i + 1) * cols)));
   }

@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { writeLibsvm } from '../io/libsvm';
 import { generatePlanted } from '../planted';
+import { refuseSameOutputs } from './outputs';
 import { addModelFlags, asFlagError, ModelFlags, modelOptionsFrom, parseIntegerFlag, parseNumberFlag, writeJsonFile } from './common';
 
 interface GenerateFlags extends ModelFlags {
@@ -34,6 +35,8 @@ async function generate(flags: GenerateFlags): Promise<void> {
   const noise = flags.noise === undefined ? undefined : parseNumberFlag('--noise', flags.noise, { min: 0 });
   const conditioning = flags.conditioning === undefined ? undefined : parseNumberFlag('--conditioning', flags.conditioning, { min: 1 });
   const seed = flags.seed === undefined ? undefined : parseIntegerFlag('--seed', flags.seed, 0, Number.MAX_SAFE_INTEGER);
+
+  refuseSameOutputs([['--out', flags.out], ['--xstar', flags.xstar]]);
 
   let planted;
   try {

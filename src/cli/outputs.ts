@@ -3,6 +3,8 @@
  * (`--out-trace`, CSV or JSON) and the convergence chart (`--plot`, SVG). With several starts the
  * trace and the chart hold one run per start.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command } from 'commander';
 import { InputError } from '../errors';
 import { TraceRun, writeTrace, writeVector } from '../io/results';
@@ -22,8 +24,46 @@ export function addOutputFlags(command: Command): Command {
     .option('--plot <file>', 'draw ‖∇L‖ and ‖x_t − x*‖ per iteration (log scale), one line per start: .svg or .png');
 }
 
+/** A path made canonical for comparison: absolute, with symbolic links resolved as far as they exist. */
+function canonical(file: string): string {
+  let absolute = path.resolve(file);
+  for (let hops = 0; hops < 40; hops++) { // a dangling link names the file it would create
+    try {
+      if (!fs.lstatSync(absolute).isSymbolicLink()) break;
+      absolute = path.resolve(path.dirname(absolute), fs.readlinkSync(absolute));
+    } catch {
+      break;
+    }
+  }
+  try {
+    return fs.realpathSync(absolute);
+  } catch {
+    try {
+      return path.join(fs.realpathSync(path.dirname(absolute)), path.basename(absolute));
+    } catch {
+      return absolute;
+    }
+  }
+}
+
+/**
+ * Refuses two output flags that name the same file (also through a symbolic link or `./`): one
+ * output would silently overwrite the other (`generate --out f --xstar f`, `--out-x f --out-trace f`).
+ */
+export function refuseSameOutputs(outputs: readonly (readonly [flag: string, file: string | undefined])[]): void {
+  const seen = new Map<string, string>();
+  for (const [flag, file] of outputs) {
+    if (file === undefined) continue;
+    const key = canonical(file);
+    const other = seen.get(key);
+    if (other !== undefined) throw new InputError(`${other}, ${flag}`, `both name the file ${JSON.stringify(file)}: one output would overwrite the other`);
+    seen.set(key, flag);
+  }
+}
+
 /** Checks the output names before the (possibly long) work, so a typo costs nothing. */
 export function checkOutputFlags(flags: OutputFlags): void {
+  refuseSameOutputs([['--out-x', flags.outX], ['--out-trace', flags.outTrace], ['--plot', flags.plot]]);
   const check = (flag: string, file: string | undefined, pattern: RegExp, expected: string) => {
     if (file !== undefined && !pattern.test(file)) throw new InputError(flag, `expected a file name ending in ${expected}, received ${JSON.stringify(file)}`);
   };

@@ -4,14 +4,16 @@
  * without meeting its tolerance.
  */
 import { Command } from 'commander';
+import { AbortError } from '../errors';
 import { Model } from '../model/model';
 import { optionDefault, SOLVE_OPTIONS, solveOption } from '../options';
 import { closeDefaultPool } from '../pool/pool';
 import { solve, SolveOptions, SolveResult } from '../solve';
 import type { MethodName } from '../types';
-import { addModelFlags, asFlagError, EXIT, ModelFlags, modelOptionsFrom, parseChoiceFlag } from './common';
+import { addModelFlags, asFlagError, EXIT, jsonText, ModelFlags, modelOptionsFrom, parseChoiceFlag } from './common';
 import { createProgress } from './progress';
 import { addDataFlags, DataFlags, loadProblem } from './data';
+import { runDistributed } from './distributed';
 import { addSchemaFlags, flagsByField, optionsFromFlags } from './flags';
 import { addOutputFlags, checkOutputFlags, OutputFlags, writeOutputs } from './outputs';
 import { checkModelFile } from './predict';
@@ -26,6 +28,7 @@ interface SolveFlags extends ModelFlags, DataFlags, OutputFlags {
   json?: boolean;
   /** false with --no-progress */
   progress?: boolean;
+  distributed?: boolean;
   saveModel?: string;
   standardize?: boolean;
   table?: string;
@@ -56,10 +59,22 @@ function startsTable(result: SolveResult): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
+/** The exit code after a signal: 128 + its number. */
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+function printJson(result: SolveResult): void {
+  const { x, loss, gradNorm, iterations, converged, stopReason, message, seconds, trace } = result;
+  // With --starts, the top-level fields are the winning start's, and `starts` lists every start.
+  const starts = result.starts?.map(({ seed, loss, gradNorm, iterations, converged, stopReason, trace }) => ({ seed, loss, gradNorm, iterations, converged, stopReason, trace }));
+  const warnings = result.warnings ?? [];
+  process.stdout.write(`${jsonText({ x: Array.from(x), loss, gradNorm, iterations, converged, stopReason, message, seconds, trace, ...(starts ? { best: result.best, starts } : {}), warnings })}\n`);
+}
+
 async function run(flags: SolveFlags): Promise<void> {
   const modelOptions = modelOptionsFrom(flags);
   const options = solveOptionsFrom(flags);
   checkOutputFlags(flags);
+  if (flags.distributed) return runDistributed(flags, modelOptions, options, FLAGS_BY_FIELD);
   checkModelFile('--save-model', flags.saveModel);
   const table = flags.table === undefined ? 'auto' : parseChoiceFlag('--table', flags.table, TABLE_MODES);
   const { problem, points, standardization, columns, target } = await loadProblem(flags, modelOptions, { '--x0': flags.x0, '--xstar': flags.xstar }, FLAGS_BY_FIELD, { standardize: flags.standardize });
@@ -72,22 +87,49 @@ async function run(flags: SolveFlags): Promise<void> {
     maxIter: options.maxIter ?? (optionDefault(solveOption('maxIter')) as number),
   });
   options.onIteration = (row, start) => progress.onIteration(row, start);
-  let result;
+  // SIGINT/SIGTERM: the first cancels the solve (it stops within one iteration) and the point
+  // reached is still written, marked stopReason "cancelled"; a second one exits at once.
+  const controller = new AbortController();
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (name: NodeJS.Signals) => {
+    if (signalled !== undefined) process.exit(SIGNAL_EXIT[name]);
+    signalled = name;
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  options.signal = controller.signal;
+  let result: SolveResult;
   try {
     result = await solve(problem, options);
   } catch (error) {
-    asFlagError(error, FLAGS_BY_FIELD);
+    if (!(signalled !== undefined && error instanceof AbortError)) asFlagError(error, FLAGS_BY_FIELD);
+    const reached = (error as AbortError & { result?: SolveResult }).result;
+    if (reached === undefined) {
+      // With --starts the pool's workers are stopped; there is no single point to write.
+      process.stderr.write(`softnewton: ${signalled}: solve cancelled; nothing written\n`);
+      process.exitCode = SIGNAL_EXIT[signalled];
+      return;
+    }
+    result = reached;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     progress.stop();
     if (options.starts !== undefined) await closeDefaultPool();
   }
   const warnings = result.warnings ?? [];
   for (const warning of warnings) process.stderr.write(`softnewton: warning: ${warning}\n`);
+  if (signalled !== undefined) {
+    if (flags.json) printJson(result);
+    await writeOutputs(flags, result, { subtitle: `${flags.data}, cancelled by ${signalled}` });
+    const written = [flags.outX, flags.outTrace, flags.plot].filter((f) => f !== undefined);
+    process.stderr.write(`softnewton: ${signalled}: solve cancelled after ${result.iterations} iterations (stopReason cancelled, loss ${result.loss.toExponential(6)})${written.length ? `; wrote ${written.join(', ')}` : ''}\n`);
+    process.exitCode = SIGNAL_EXIT[signalled];
+    return;
+  }
   if (flags.json) {
-    const { x, loss, gradNorm, iterations, converged, stopReason, message, seconds, trace } = result;
-    // With --starts, the top-level fields are the winning start's, and `starts` lists every start.
-    const starts = result.starts?.map(({ seed, loss, gradNorm, iterations, converged, stopReason, trace }) => ({ seed, loss, gradNorm, iterations, converged, stopReason, trace }));
-    process.stdout.write(`${JSON.stringify({ x: Array.from(x), loss, gradNorm, iterations, converged, stopReason, message, seconds, trace, ...(starts ? { best: result.best, starts } : {}), warnings })}\n`);
+    printJson(result);
   } else {
     process.stdout.write(
       `${summaryLine(result, options.method ?? DEFAULT_METHOD)}\n` +
@@ -114,6 +156,7 @@ export function register(program: Command): void {
   addSchemaFlags(command, FLAGGED);
   command
     .option('--json', 'print one JSON object {x, loss, gradNorm, iterations, converged, stopReason, message, seconds, trace, warnings} (with --starts also best, the index of the winner, and starts: [{seed, loss, gradNorm, iterations, converged, stopReason, trace}], top-level fields from the best start)')
+    .option('--distributed', 'solve across the ranks of an MPI job (mpirun -np R softnewton solve --distributed …): each rank reads its block of rows of --data, or its own file with a {rank} pattern; rank 0 writes the report (docs/distributed.md)')
     .option('--no-progress', 'no progress on stderr (shown by default without --json: bars on a terminal, lines otherwise)')
     .option('--save-model <file.json>', 'save the trained model (x, the model settings, preprocessing, a training summary) for predict, score and warm starts (docs/models.md)')
     .option('--standardize', 'scale each column of C to mean 0 and standard deviation 1 (sparse data: deviation 1 only) before training; --save-model records it and predict applies it')

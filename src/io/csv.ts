@@ -263,6 +263,9 @@ class CsvBuilder implements LineSink {
   finish(): CsvData {
     if (this.rows === 0) throw new DataFormatError(this.name, undefined, `no data: expected at least one row of numbers${this.names ? ' after the header' : ''}`);
     const cols = this.fields - (this.target >= 0 ? 1 : 0);
+    if (cols === 0 && this.fields > 0) {
+      throw new DataFormatError(this.name, undefined, 'the only column is the target: C would have no columns');
+    }
     if (this.options.cols !== undefined && this.options.cols !== cols) {
       throw new InputError('cols', `expected ${cols} (${this.name} has ${this.fields} columns${this.target >= 0 ? ', one of them the target' : ''}), received ${this.options.cols}`);
     }

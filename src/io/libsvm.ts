@@ -17,6 +17,7 @@ import {
   DIGIT_0, DIGIT_9, formatNumber, HASH, LineSink, isBlank as isSeparator, lastScanEnd, LineSplitter, quoteText, readLines,
   requireFileName, scanDecimal, WRITE_CHUNK_CHARS, writeChunks,
 } from './text';
+import { readLinesInRange } from './text';
 
 export interface LibsvmData {
   C: CsrMatrix;
@@ -143,13 +144,15 @@ class LibsvmBuilder implements LineSink {
         index = index * 10 + (c - DIGIT_0);
         i++;
       }
-      if (i === tokenStart || i === end || c !== COLON || index === 0 || index > MAX_INDEX) {
+      const wellFormed = i > tokenStart && i < end && c === COLON;
+      if (wellFormed && (index === 0 || index > cols)) {
+        const range = this.cols === undefined ? `from 1 to ${MAX_INDEX}` : `from 1 to cols = ${cols}`;
+        throw this.fail(lineNumber, `expected an index ${range}, found ${this.quote(text, tokenStart, tokenEnd(text, tokenStart, end))}`);
+      }
+      if (!wellFormed) {
         i = tokenEnd(text, tokenStart, end);
         if (text.startsWith('qid:', tokenStart)) continue; // SVMlight's query id: meaningless for regression
         throw this.fail(lineNumber, `expected index:value with a 1-based integer index, found ${this.quote(text, tokenStart, i)}`);
-      }
-      if (index > cols) {
-        throw this.fail(lineNumber, `expected an index from 1 to cols = ${cols}, found ${this.quote(text, tokenStart, tokenEnd(text, tokenStart, end))}`);
       }
       const value = scanDecimal(text, i + 1, end);
       if (!(Number.isFinite(value) && endsToken(text, lastScanEnd(), end))) {
@@ -226,7 +229,7 @@ export async function readLibsvm(file: string, options: LibsvmReadOptions = {}):
 export function parseLibsvm(text: string, options: LibsvmParseOptions = {}): LibsvmData {
   if (typeof text !== 'string') throw new InputError('text', 'expected a string');
   const builder = new LibsvmBuilder(options.name ?? '<string>', requireCols(options.cols), false);
-  const splitter = new LineSplitter(builder);
+  const splitter = new LineSplitter(builder, options.name ?? '<string>');
   splitter.push(text.startsWith('\uFEFF') ? text.slice(1) : text);
   splitter.end();
   return builder.finish();
@@ -265,4 +268,17 @@ export async function writeLibsvm(file: string, C: Matrix, b: Float64Array | num
   const matrix = validateMatrix(C);
   const labels = requireVector('b', b, matrix.rows);
   await writeChunks(file, libsvmChunks(matrix, labels));
+}
+
+/**
+ * Reads the lines in bytes [start, end) of a plain LIBSVM file (a distributed shard,
+ * src/distributed/shard.ts); both ends must be line starts (lineStartAtOrAfter in text.ts). Line
+ * numbers in errors count from 1 at `start`; `lines` says how many lines the range holds, so that
+ * the caller can turn them into the file's line numbers.
+ */
+export async function readLibsvmRange(file: string, options: LibsvmReadOptions & { start: number; end: number }): Promise<LibsvmData & { lines: number }> {
+  requireFileName(file);
+  const builder = new LibsvmBuilder(file, requireCols(options.cols), true);
+  const lines = await readLinesInRange(file, builder, options.start, options.end);
+  return { ...builder.finish(), lines };
 }

@@ -11,6 +11,12 @@
 import { DataFormatError, InputError } from '../errors';
 import { CsrMatrix, isDense, Matrix, MAX_INDEX, validateMatrix } from '../matrix';
 import { requireInteger } from '../validate';
+import { defaultMaxMemoryBytes, formatBytes } from '../limits';
+
+/** What reading a Matrix Market file holds per declared row (indptr, b, the build's row cursors and
+ *  target marks, the Problem's copy of b) and per entry (coordinates, value, then CSR and order). */
+const BYTES_PER_ROW = 28;
+const BYTES_PER_ENTRY = 28;
 import {
   allocate, DIGIT_0, DIGIT_9, formatNumber, isBlank, lastScanEnd, LineSink, quoteText, readLines, requireFileName,
   scanDecimal, WRITE_CHUNK_CHARS, writeChunks,
@@ -129,19 +135,33 @@ class MatrixMarketBuilder implements LineSink {
     while (i < end && numbers.length < 4) {
       const value = this.integer(text, i, end);
       if (Number.isNaN(value)) {
-        throw this.fail(line, `expected the size line "rows cols entries" (three integers), found ${quoteText(text, start, end)}`);
+        const tokenEnd = this.tokenEnd(text, i, end);
+        const token = quoteText(text, i, tokenEnd);
+        if (/^[0-9]+$/.test(text.slice(i, Math.min(tokenEnd, i + 100)))) {
+          throw this.fail(line, `size line: ${['rows', 'cols', 'entries'][numbers.length] ?? 'a fourth number'} ${token} has more than 16 digits, beyond any size this reader can hold`);
+        }
+        throw this.fail(line, `expected the size line "rows cols entries" (three integers), found ${token}, which is not a non-negative integer, in ${quoteText(text, start, end)}`);
       }
       numbers.push(value);
       i = this.skipBlanks(text, this.position, end);
     }
     if (numbers.length !== 3) {
-      throw this.fail(line, `expected the size line "rows cols entries" (three integers), found ${quoteText(text, start, end)}`);
+      const found = numbers.length < 3 ? `only ${numbers.length} integer${numbers.length === 1 ? '' : 's'}` : 'more than three integers';
+      throw this.fail(line, `expected the size line "rows cols entries" (three integers), found ${found}: ${quoteText(text, start, end)}`);
     }
     const [rows, cols, declared] = numbers;
     if (rows < 1 || rows > MAX_INDEX) throw this.fail(line, `expected rows from 1 to ${MAX_INDEX} on the size line, found ${rows}`);
     if (cols < 1 || cols > MAX_INDEX) throw this.fail(line, `expected cols from 1 to ${MAX_INDEX} on the size line, found ${cols}`);
     if (declared > rows * cols) throw this.fail(line, `expected at most rows × cols = ${rows * cols} entries on the size line, found ${declared}`);
     if (declared > MAX_NNZ) throw this.fail(line, `${declared} entries: more than the ${MAX_NNZ} that Int32 CSR offsets can address`);
+    // Rows size indptr, b and the build's per-row scratch, allocated before any entry is read: a
+    // size line of 2147483646 rows and one entry asked for ≈ 56 GiB and ended as a RangeError (or
+    // the OOM killer). What reading needs (≈ 28 bytes per row and per entry) must fit the memory cap.
+    const needed = BYTES_PER_ROW * rows + BYTES_PER_ENTRY * declared;
+    const cap = defaultMaxMemoryBytes();
+    if (needed > cap) {
+      throw this.fail(line, `the size line (${rows} rows, ${declared} entries) needs at least ${formatBytes(needed)} to read, more than the memory cap of ${formatBytes(cap)} (half the machine's memory)`);
+    }
     this.rows = rows;
     this.cols = cols;
     this.declared = declared;

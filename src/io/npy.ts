@@ -9,7 +9,9 @@
 import { DataFormatError, InputError } from '../errors';
 import { DenseMatrix, isDense, Matrix, MAX_INDEX, validateMatrix } from '../matrix';
 import { describe, requireInteger } from '../validate';
-import { allocate, consumeBytes, requireFileName, writeChunks } from './text';
+import { allocate, consumeBytes, quoteText, requireFileName, writeChunks } from './text';
+import * as fs from 'node:fs';
+import { fileError } from './text';
 
 export interface NpyArray {
   /** The shape as stored: [] for a scalar, [n] or [n, d]. */
@@ -33,6 +35,12 @@ interface Header {
 }
 
 /** A strict parser for the one dict literal numpy writes: string keys, a string, a bool and a tuple of ints. */
+/** The header quoted in a message, cut to 60 characters: a nested 20 KB header made a 20 KB error line. */
+function quoteHeader(text: string): string {
+  const trimmed = text.trim();
+  return quoteText(trimmed, 0, trimmed.length, false);
+}
+
 function parseHeaderDict(text: string, fail: (message: string) => never): Omit<Header, 'dataOffset'> {
   let i = 0;
   const skip = () => {
@@ -40,13 +48,13 @@ function parseHeaderDict(text: string, fail: (message: string) => never): Omit<H
   };
   const expect = (c: string) => {
     skip();
-    if (text[i] !== c) fail(`expected "${c}" at character ${i} of the header ${JSON.stringify(text.trim())}`);
+    if (text[i] !== c) fail(`expected "${c}" at character ${i} of the header ${quoteHeader(text)}`);
     i++;
   };
   const string = (): string => {
     skip();
     const quote = text[i];
-    if (quote !== "'" && quote !== '"') fail(`expected a quoted string at character ${i} of the header ${JSON.stringify(text.trim())}`);
+    if (quote !== "'" && quote !== '"') fail(`expected a quoted string at character ${i} of the header ${quoteHeader(text)}`);
     const close = text.indexOf(quote, i + 1);
     if (close < 0) fail('unterminated string in the header');
     const s = text.slice(i + 1, close);
@@ -74,16 +82,18 @@ function parseHeaderDict(text: string, fail: (message: string) => never): Omit<H
           return items;
         }
         const m = /^\d+/.exec(text.slice(i, i + 20));
-        if (!m) fail(`expected a tuple of non-negative integers for shape in the header ${JSON.stringify(text.trim())}`);
+        // Beyond 15 digits Number() is inexact (99999999999999999999 printed as 100000000000000000000).
+        if (m && m[0].length > 15) fail(`a shape dimension has more than 15 digits (${m[0].length === 20 ? 'at least ' : ''}${m[0].length}): beyond any array this reader can hold`);
+        if (!m) fail(`expected a tuple of non-negative integers for shape in the header ${quoteHeader(text)}`);
         items.push(Number(m[0]));
         i += m[0].length;
         skip();
         if (text[i] === ',') i++;
-        else if (text[i] !== ')') fail(`expected "," or ")" in the shape in the header ${JSON.stringify(text.trim())}`);
+        else if (text[i] !== ')') fail(`expected "," or ")" in the shape in the header ${quoteHeader(text)}`);
       }
     }
-    if (text[i] === '[') fail(`expected a plain dtype such as '<f8', found a structured dtype in the header ${JSON.stringify(text.trim())}`);
-    return fail(`unexpected value at character ${i} of the header ${JSON.stringify(text.trim())}`);
+    if (text[i] === '[') fail(`expected a plain dtype such as '<f8', found a structured dtype in the header ${quoteHeader(text)}`);
+    return fail(`unexpected value at character ${i} of the header ${quoteHeader(text)}`);
   };
   const dict: Record<string, unknown> = {};
   expect('{');
@@ -95,10 +105,10 @@ function parseHeaderDict(text: string, fail: (message: string) => never): Omit<H
     dict[key] = value();
     skip();
     if (text[i] === ',') i++;
-    else if (text[i] !== '}') fail(`expected "," or "}" at character ${i} of the header ${JSON.stringify(text.trim())}`);
+    else if (text[i] !== '}') fail(`expected "," or "}" at character ${i} of the header ${quoteHeader(text)}`);
   }
   for (const key of ['descr', 'fortran_order', 'shape']) {
-    if (!(key in dict)) fail(`the header has no '${key}' key: ${JSON.stringify(text.trim())}`);
+    if (!(key in dict)) fail(`the header has no '${key}' key: ${quoteHeader(text)}`);
   }
   if (typeof dict.descr !== 'string') fail('the header\'s descr is not a string');
   if (typeof dict.fortran_order !== 'boolean') fail('the header\'s fortran_order is not True or False');
@@ -382,4 +392,74 @@ function denseValues(c: Exclude<Matrix, DenseMatrix>): Float64Array {
     for (let p = c.indptr[i]; p < c.indptr[i + 1]; p++) out[i * c.cols + c.indices[p]] = c.values[p];
   }
   return out;
+}
+
+/**
+ * Reads rows [start, end) of a plain (not gzip), C-order 2-D float64 `.npy` file — a distributed
+ * shard (src/distributed/shard.ts) — seeking to them, so a rank reads only its rows. `rowRange`
+ * receives the file's row count and returns the range. With targetColumn, that column becomes b.
+ * Returns undefined for a file it cannot seek in (`.gz`, Fortran order): read it whole instead.
+ */
+export async function readNpyMatrixRows(
+  file: string,
+  options: NpyMatrixOptions & { rowRange: (rows: number) => [number, number] },
+): Promise<{ C: DenseMatrix; b?: Float64Array; totalRows: number; start: number } | undefined> {
+  requireFileName(file);
+  if (/\.gz$/i.test(file)) return undefined;
+  const targetColumn = options.targetColumn === undefined ? undefined : requireInteger('targetColumn', options.targetColumn, 1, MAX_INDEX);
+  const expectedCols = options.cols === undefined ? undefined : requireInteger('cols', options.cols, 1, MAX_INDEX);
+  let handle: fs.promises.FileHandle | undefined;
+  try {
+    handle = await fs.promises.open(file, 'r');
+    const size = (await handle.stat()).size;
+    let head = Buffer.alloc(0);
+    let header: Header | undefined;
+    while (!header) {
+      const chunk = Buffer.alloc(1 << 16);
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, head.length);
+      head = Buffer.concat([head, chunk.subarray(0, bytesRead)]);
+      header = parseHeader(file, head);
+      if (!header && bytesRead === 0) {
+        throw new DataFormatError(file, undefined, head.length === 0 ? 'byte 0: the file is empty' : `byte ${head.length}: the file ends inside the header`);
+      }
+    }
+    const shape = header.shape;
+    if (shape.length !== 2) throw new DataFormatError(file, undefined, `byte ${header.dataOffset}: expected an array of 2 dimensions, found shape (${shape.join(', ')}${shape.length === 1 ? ',' : ''})`);
+    const [rows, fileCols] = shape;
+    if (header.fortranOrder && rows > 1 && fileCols > 1) return undefined;
+    if (rows === 0 || fileCols === 0) throw new DataFormatError(file, undefined, `no data: shape (${rows}, ${fileCols})`);
+    const needed = header.dataOffset + rows * fileCols * 8;
+    if (size < needed) throw new DataFormatError(file, undefined, `byte ${size}: the data ends before the ${rows * fileCols * 8} bytes that shape (${rows}, ${fileCols}) of float64 needs: is the file truncated?`);
+    if (size > needed) throw new DataFormatError(file, undefined, `byte ${needed}: ${size - needed} bytes after the data that shape (${rows}, ${fileCols}) of float64 needs`);
+    const [start, end] = options.rowRange(rows);
+    const count = end - start;
+    const bytes = allocate(file, `rows ${start + 1} to ${end}`, () => Buffer.alloc(count * fileCols * 8));
+    await handle.read(bytes, 0, bytes.length, header.dataOffset + start * fileCols * 8);
+    const data = new Float64Array(count * fileCols);
+    const littleEndian = header.descr === '<f8';
+    for (let k = 0; k < data.length; k++) data[k] = littleEndian ? bytes.readDoubleLE(8 * k) : bytes.readDoubleBE(8 * k);
+    for (let k = 0; k < data.length; k++) {
+      if (!Number.isFinite(data[k])) {
+        throw new DataFormatError(file, undefined, `row ${start + Math.floor(k / fileCols) + 1}, column ${(k % fileCols) + 1} is ${data[k]}: every value must be finite`);
+      }
+    }
+    const cols = targetColumn === undefined ? fileCols : fileCols - 1;
+    if (targetColumn !== undefined && targetColumn > fileCols) throw new InputError('targetColumn', `${file}: expected a column from 1 to ${fileCols}, received ${targetColumn}`);
+    if (targetColumn !== undefined && fileCols === 1) throw new InputError('targetColumn', `${file}: the array has one column: taking it as the target would leave C without columns`);
+    if (expectedCols !== undefined && expectedCols !== cols) throw new InputError('cols', `expected ${cols} (${file} has shape (${rows}, ${fileCols})${targetColumn === undefined ? '' : ', one column the target'}), received ${expectedCols}`);
+    if (targetColumn === undefined) return { C: { rows: count, cols, data }, totalRows: rows, start };
+    const t = targetColumn - 1;
+    const b = new Float64Array(count);
+    for (let i = 0; i < count; i++) {
+      const from = i * fileCols;
+      b[i] = data[from + t];
+      data.copyWithin(i * cols, from, from + t);
+      data.copyWithin(i * cols + t, from + t + 1, from + fileCols);
+    }
+    return { C: { rows: count, cols, data: data.slice(0, count * cols) }, b, totalRows: rows, start };
+  } catch (error) {
+    throw fileError(file, 'read', error);
+  } finally {
+    await handle?.close();
+  }
 }

@@ -108,6 +108,13 @@ export function quoteText(text: string, start: number, end: number, bytesAsLatin
   return JSON.stringify(cut ? `${snippet.slice(0, 60)}…` : snippet);
 }
 
+/**
+ * The longest line any reader accepts, in bytes: 2^27 (128 MiB). V8 cannot hold a string much
+ * beyond 2^29 characters, and joining a line that long failed with `RangeError: Invalid string
+ * length` (`--data /dev/zero`); a data line this long is not data any format here describes.
+ */
+export const MAX_LINE_BYTES = 2 ** 27;
+
 /** Receives whole lines, without their line feed; `lineNumber` is 1-based. */
 export interface LineSink {
   addLine(text: string, start: number, end: number, lineNumber: number): void;
@@ -118,15 +125,22 @@ export class LineSplitter {
   private pending = '';
   private lineNumber = 0;
 
-  constructor(private readonly sink: LineSink) {}
+  /** `file` names the file in the error for a line longer than {@link MAX_LINE_BYTES}. */
+  constructor(private readonly sink: LineSink, private readonly file = 'text') {}
+
+  private tooLong(): never {
+    throw new DataFormatError(this.file, this.lineNumber + 1, `line longer than ${MAX_LINE_BYTES} bytes (no line feed within 128 MiB): not a text data file`);
+  }
 
   push(chunk: string): void {
     // Search only the new chunk for the first line feed, so a line longer than a chunk costs linear time.
     let newline = chunk.indexOf('\n');
     if (newline < 0) {
+      if (this.pending.length + chunk.length > MAX_LINE_BYTES) this.tooLong();
       this.pending += chunk;
       return;
     }
+    if (this.pending.length + newline > MAX_LINE_BYTES) this.tooLong();
     let start = 0;
     if (this.pending.length > 0) {
       // Only the line that straddles the chunk boundary is joined: the rest is parsed from the chunk
@@ -141,6 +155,7 @@ export class LineSplitter {
       start = newline + 1;
       newline = chunk.indexOf('\n', start);
     }
+    if (chunk.length - start > MAX_LINE_BYTES) this.tooLong();
     this.pending = chunk.slice(start);
   }
 
@@ -197,17 +212,29 @@ export function requireFileName(file: unknown, field = 'file'): string {
  */
 export async function consumeBytes(file: string, consume: (chunks: AsyncIterable<Buffer>) => Promise<void>): Promise<void> {
   const source = fs.createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
+  // The consumer's own error (a DataFormatError naming a line) is the one to report: when it throws
+  // while gunzip still has output, pipeline() rejects with an AbortError from tearing gunzip down
+  // instead, which ended as an internal error (exit 3) for any parse error past the first chunk.
+  let consumerError: unknown;
+  const consumeAndKeepError = async (chunks: AsyncIterable<Buffer>) => {
+    try {
+      await consume(chunks);
+    } catch (error) {
+      consumerError ??= error;
+      throw error;
+    }
+  };
   try {
-    if (isGzip(file)) await pipeline(source, zlib.createGunzip({ chunkSize: READ_CHUNK_BYTES }), consume);
-    else await pipeline(source, consume);
+    if (isGzip(file)) await pipeline(source, zlib.createGunzip({ chunkSize: READ_CHUNK_BYTES }), consumeAndKeepError);
+    else await pipeline(source, consumeAndKeepError);
   } catch (error) {
-    throw fileError(file, 'read', error);
+    throw fileError(file, 'read', consumerError ?? error);
   }
 }
 
 /** Streams a text file line by line into `sink` (a UTF-8 byte order mark is skipped); returns the line count. */
 export async function readLines(file: string, sink: LineSink): Promise<number> {
-  const splitter = new LineSplitter(sink);
+  const splitter = new LineSplitter(sink, file);
   await consumeBytes(file, async (chunks) => {
     let first = true;
     for await (const chunk of chunks) {
@@ -229,20 +256,42 @@ export function formatNumber(v: number): string {
 }
 
 /**
+ * The file a write to `file` should replace: `file` itself, or, when it is a symbolic link, the file
+ * the link points to (followed to the end; a dangling link names the file to create). Writing goes
+ * through a temporary file renamed into place, and renaming onto the link would have replaced the
+ * link itself, leaving its target stale (docs/reliability.md, "Outputs").
+ */
+export async function outputTarget(file: string): Promise<string> {
+  let current = file;
+  for (let hops = 0; hops < 40; hops++) {
+    let link: string;
+    try {
+      if (!(await fs.promises.lstat(current)).isSymbolicLink()) return current;
+      link = await fs.promises.readlink(current);
+    } catch {
+      return current; // not there yet (or not readable: the write will say so)
+    }
+    current = path.resolve(path.dirname(current), link);
+  }
+  return current;
+}
+
+/**
  * Writes the chunks (strings or bytes) to `file`, gzip-compressed when the name ends in `.gz`. The
  * data goes to a temporary file in the same directory, renamed into place once complete: a failed
  * write never leaves a truncated file that would still parse. Back-pressure keeps memory flat.
  */
-export async function writeChunks(file: string, chunks: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>): Promise<void> {
+export async function writeChunks(name: string, chunks: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>): Promise<void> {
+  const file = await outputTarget(name);
   const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
   const source = Readable.from(chunks, { objectMode: false });
   try {
-    if (isGzip(file)) await pipeline(source, zlib.createGzip(), fs.createWriteStream(temporary));
+    if (isGzip(name)) await pipeline(source, zlib.createGzip(), fs.createWriteStream(temporary));
     else await pipeline(source, fs.createWriteStream(temporary));
     await fs.promises.rename(temporary, file);
   } catch (error) {
     await fs.promises.rm(temporary, { force: true }).catch(() => undefined);
-    throw fileError(file, 'write', error);
+    throw fileError(name, 'write', error);
   }
 }
 
@@ -286,4 +335,57 @@ export function allocate<T>(file: string, what: string, make: () => T): T {
     if (!(error instanceof RangeError)) throw error;
     throw new InputError(file, `too large to hold in memory: ${what} could not be allocated`);
   }
+}
+
+/**
+ * The first line start at or after byte `position` of a plain (not gzip) file: 0, or just after
+ * the first line feed at or after `position − 1`; the file size when there is none. Cutting a file
+ * at these points gives consecutive byte ranges that hold whole lines (a distributed shard,
+ * src/distributed/shard.ts).
+ */
+export async function lineStartAtOrAfter(file: string, position: number): Promise<number> {
+  if (position <= 0) return 0;
+  let handle: fs.promises.FileHandle | undefined;
+  try {
+    handle = await fs.promises.open(file, 'r');
+    const size = (await handle.stat()).size;
+    const buffer = Buffer.alloc(READ_CHUNK_BYTES);
+    for (let at = position - 1; at < size; at += READ_CHUNK_BYTES) {
+      const { bytesRead } = await handle.read(buffer, 0, READ_CHUNK_BYTES, at);
+      const newline = buffer.subarray(0, bytesRead).indexOf(10);
+      if (newline >= 0) return at + newline + 1;
+      if (bytesRead === 0) break;
+    }
+    return size;
+  } catch (error) {
+    throw fileError(file, 'read', error);
+  } finally {
+    await handle?.close();
+  }
+}
+
+/**
+ * Streams the lines of bytes [start, end) of a plain (not gzip) file into `sink`, like
+ * {@link readLines}; both ends should be line starts ({@link lineStartAtOrAfter}). Line numbers
+ * count from 1 at `start`. Returns the number of lines.
+ */
+export async function readLinesInRange(file: string, sink: LineSink, start: number, end: number): Promise<number> {
+  const splitter = new LineSplitter(sink);
+  if (end <= start) return 0;
+  try {
+    const source = fs.createReadStream(file, { highWaterMark: READ_CHUNK_BYTES, start, end: end - 1 });
+    let first = start === 0;
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      let text = chunk.toString('latin1');
+      if (first && chunk.length > 0) {
+        first = false;
+        if (text.startsWith('\xEF\xBB\xBF')) text = text.slice(3);
+      }
+      splitter.push(text);
+    }
+    splitter.end();
+  } catch (error) {
+    throw fileError(file, 'read', error);
+  }
+  return splitter.lines;
 }

@@ -9,7 +9,7 @@ import type * as Vega from 'vega';
 import type * as VegaLite from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 import { InputError } from '../errors';
-import { fileError, requireFileName } from '../io/text';
+import { fileError, outputTarget, requireFileName } from '../io/text';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -43,10 +43,11 @@ export async function renderSvg(spec: ChartSpec): Promise<string> {
 export async function writeSvg(file: string, svg: string): Promise<void> {
   requireFileName(file);
   if (!/\.svg$/i.test(file)) throw new InputError(file, 'expected a file name ending in .svg');
-  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  const target = await outputTarget(file); // a symbolic link: write its target, keep the link
+  const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
   try {
     await fs.promises.writeFile(temporary, svg);
-    await fs.promises.rename(temporary, file);
+    await fs.promises.rename(temporary, target);
   } catch (error) {
     await fs.promises.rm(temporary, { force: true }).catch(() => undefined);
     throw fileError(file, 'write', error);

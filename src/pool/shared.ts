@@ -1,30 +1,39 @@
 /**
- * A Problem's data in shared memory, placed there once for all workers of every pool.
+ * A Problem's data in shared memory: the memory the Problem owns, and what every pool's workers read.
  *
- * The first time a Problem goes to a pool, each of its arrays (C, b, scale, bias, w) is copied into
- * a SharedArrayBuffer — once: the copy is cached per Problem (a WeakMap, so it goes when the Problem
- * goes). Every task for that Problem then sends the same shared arrays, which a worker receives
- * without any copy (structured clone shares a SharedArrayBuffer's memory), and the worker caches the
- * NativeProblem it validates over them under the spec's id (worker.ts). Arrays that already live in
- * a SharedArrayBuffer are used as they are, without a copy.
- *
- * The copy is a snapshot: a Problem's arrays must not change after it was built (they were
- * validated then), and through a pool a change would not be seen.
+ * A Problem copies each of its arrays (C, b, scale, bias, w) into a SharedArrayBuffer when it is
+ * built ({@link shareArray}, called by src/problem.ts): a SharedArrayBuffer cannot be detached or
+ * transferred, so no line of JavaScript can free memory that a running native solve reads
+ * (docs/reliability.md, "Problem data"). Arrays that already live in a SharedArrayBuffer are used as
+ * they are, without a copy. The pool then sends those same arrays: a worker receives them without
+ * any copy (structured clone shares a SharedArrayBuffer's memory), and caches the NativeProblem it
+ * validates over them under the spec's id (worker.ts). {@link sharedProblem} still copies whatever
+ * is not shared yet, for a spec built some other way.
  */
 import type { NativeProblemSpec } from '../addon';
-import type { Problem } from '../problem';
+
+/** What this module needs of a Problem (src/problem.ts imports this module: no import back). */
+export interface SpecSource {
+  spec(): NativeProblemSpec;
+}
 
 /** What a worker needs to rebuild a Problem: its spec over shared arrays, and an id to cache it by. */
 export interface SharedProblem {
   /** Unique in this process; a worker's cache key. */
   readonly id: number;
   readonly spec: NativeProblemSpec;
-  /** Bytes copied into shared memory for this Problem (0 when all its arrays were shared already). */
+  /** Bytes copied into shared memory for this Problem (0 when all its arrays were shared already,
+   *  as a Problem's own arrays are). */
   readonly copiedBytes: number;
 }
 
-const cache = new WeakMap<Problem, SharedProblem>();
+const cache = new WeakMap<SpecSource, SharedProblem>();
 let nextId = 1;
+
+/** The array itself when its memory is a SharedArrayBuffer, else a copy in a new SharedArrayBuffer. */
+export function shareArray<T extends Float64Array | Int32Array>(array: T): T {
+  return share(array, { bytes: 0 });
+}
 
 function share<T extends Float64Array | Int32Array>(array: T, counter: { bytes: number }): T {
   if (array.buffer instanceof SharedArrayBuffer) return array;
@@ -36,7 +45,7 @@ function share<T extends Float64Array | Int32Array>(array: T, counter: { bytes: 
 }
 
 /** The Problem's shared spec: built (and its arrays copied) on the first call, cached afterwards. */
-export function sharedProblem(problem: Problem): SharedProblem {
+export function sharedProblem(problem: SpecSource): SharedProblem {
   const cached = cache.get(problem);
   if (cached) return cached;
   const counter = { bytes: 0 };

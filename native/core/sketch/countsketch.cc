@@ -61,7 +61,7 @@ inline void addRow(const MatrixView& c, int64_t i, double v, double* row) {
 // Threads are capped so that their scratch copies (k·d doubles each) stay within max(256 MB, the
 // size of C): that only changes how many blocks run at once, not the result.
 void embedRows(const MatrixView& c, const double* weight, int64_t k, int s, uint64_t key, double* out,
-               const Parallel& par) {
+               const Parallel& par, int64_t rowOffset) {
   const int64_t n = c.rows, d = c.cols;
   const double perSlot = 1.0 / std::sqrt(static_cast<double>(s));
   const Buckets buckets(k, s, key);
@@ -72,7 +72,7 @@ void embedRows(const MatrixView& c, const double* weight, int64_t k, int s, uint
       const double scale = std::sqrt(weight[i]) * perSlot;
       for (int b = 0; b < s; ++b) {
         bool positive;
-        const int64_t bucket = buckets.of(i, b, &positive);
+        const int64_t bucket = buckets.of(rowOffset + i, b, &positive);
         addRow(c, i, positive ? scale : -scale, target + bucket * d);
       }
     }
@@ -149,9 +149,9 @@ void embedRows(const MatrixView& c, const double* weight, int64_t k, int s, uint
 }
 
 void accumulateCountSketch(const MatrixView& c, const double* weight, int64_t k, int s, uint64_t seed, double sign,
-                           double* m, const Parallel& par) {
+                           double* m, const Parallel& par, int64_t rowOffset) {
   std::vector<double> pa(static_cast<size_t>(k) * static_cast<size_t>(c.cols), 0.0);
-  embedRows(c, weight, k, s, hashKey(seed, 1), pa.data(), par);
+  embedRows(c, weight, k, s, hashKey(seed, 1), pa.data(), par, rowOffset);
   accumulateSyrk(c.cols, k, pa.data(), sign, m, par);
 }
 

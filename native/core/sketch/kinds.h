@@ -31,11 +31,13 @@ inline uint64_t hashKey(uint64_t seed, uint64_t purpose) {
 // out (k × d, row-major, zero on entry) += Π diag(weight)^{1/2} C with the OSNAP embedding of
 // s nonzeros per row (s = 1: CountSketch), each ±1/√s. Requires 1 ≤ s ≤ k, s ≤ 256.
 // The same bits for every par.threads (countsketch.cc says how).
+// Rows are hashed by rowOffset + i: a process holding rows from rowOffset on hashes them as the
+// whole problem would, so that the processes' blocks are independent sketches (docs/distributed.md).
 void embedRows(const MatrixView& c, const double* weight, int64_t k, int s, uint64_t key, double* out,
-               const Parallel& par);
+               const Parallel& par, int64_t rowOffset = 0);
 
 void accumulateCountSketch(const MatrixView& c, const double* weight, int64_t k, int s, uint64_t seed, double sign,
-                           double* m, const Parallel& par);
+                           double* m, const Parallel& par, int64_t rowOffset = 0);
 void accumulateLeverage(const MatrixView& c, const double* weight, int64_t k, uint64_t seed, double sign, double* m,
                         const Parallel& par);
 void accumulateUniform(const MatrixView& c, const double* weight, int64_t k, uint64_t seed, double sign, double* m);

@@ -43,10 +43,10 @@ void accumulatePart(SketchKind kind, const MatrixView& c, const double* weight, 
       sketch::accumulateLeverage(c, weight, options.rows, seed, sign, m, par);
       return;
     case SketchKind::CountSketch:
-      sketch::accumulateCountSketch(c, weight, options.rows, 1, seed, sign, m, par);
+      sketch::accumulateCountSketch(c, weight, options.rows, 1, seed, sign, m, par, options.rowOffset);
       return;
     case SketchKind::Osnap:
-      sketch::accumulateCountSketch(c, weight, options.rows, options.osnapNonzeros, seed, sign, m, par);
+      sketch::accumulateCountSketch(c, weight, options.rows, options.osnapNonzeros, seed, sign, m, par, options.rowOffset);
       return;
     case SketchKind::Uniform:
       sketch::accumulateUniform(c, weight, options.rows, seed, sign, m);

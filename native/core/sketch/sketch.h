@@ -22,6 +22,7 @@ struct SketchOptions {
   int osnapNonzeros = 4;      // s: buckets per row for OSNAP
   uint64_t seed = 0;
   int threads = 1;            // row-block parallelism; the result is identical for every value
+  int64_t rowOffset = 0;      // the first row's index in the whole problem (CountSketch/OSNAP hashes by it)
   // Non-zero (read atomically) ⇒ the sketch stops inside its long row passes by throwing
   // PassCancelled (core/parallel.h). Null: never.
   const int32_t* cancelFlag = nullptr;

@@ -44,6 +44,11 @@ bool Run::shouldStop(StopReason* reason) const {
   const TraceRow& last = trace_.back();
   if (!std::isfinite(last.gradNorm) || !std::isfinite(last.loss)) {
     *reason = StopReason::Overflow;  // never "converged" on an infinite gradient
+  } else if (trace_.size() == 1 && last.gradNorm == 0.0 && last.loss > 0.0) {
+    // An exactly zero gradient at the start with a positive loss: the model is saturated there (a
+    // one-hot softmax from entries near 1e200, say), and ‖∇L‖ ≤ tol·‖∇L(x₀)‖ read 0 ≤ 0, which
+    // reported "converged" after 0 iterations. Not a minimiser the solver found: say so.
+    *reason = StopReason::Saturated;
   } else if (last.gradNorm <= options_.tol * initialGradNorm_) {
     *reason = StopReason::RelativeTolerance;
   } else if (last.gradNorm <= options_.atol) {
@@ -72,6 +77,9 @@ SolveResult Run::finish(const Point& at, StopReason reason, std::string message,
   r.message = std::move(message);
   if (reason == StopReason::Overflow && r.message.empty())
     r.message = "the loss or its gradient overflows at this point (entries of C, b or the scale too large for doubles)";
+  if (reason == StopReason::Saturated && r.message.empty())
+    r.message = "the gradient is exactly 0 at the start while the loss is positive: the model is saturated (flat) here, "
+                "e.g. entries of C so large that the softmax is one-hot; scale the data or start elsewhere";
   r.trace = std::move(trace_);
   r.seconds = seconds;
   return r;

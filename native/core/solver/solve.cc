@@ -28,6 +28,7 @@ const char* stopReasonName(StopReason r) {
     case StopReason::Indefinite: return "indefinite";
     case StopReason::Overflow: return "overflow";
     case StopReason::Cancelled: return "cancelled";
+    case StopReason::Saturated: return "saturated";
   }
   return "?";
 }

@@ -26,6 +26,7 @@ enum class StopReason {
   Indefinite,         // the Hessian stayed indefinite under the largest damping
   Overflow,           // the loss, its gradient or the Hessian overflows (at the start or later)
   Cancelled,
+  Saturated,          // ∇L(x₀) is exactly 0 with L(x₀) > 0: a flat, saturated region, not a minimiser found
 };
 
 const char* methodName(Method m);

@@ -1,0 +1,309 @@
+// softnewton_mpi: the second addon, loaded only by a distributed solve (src/distributed/). It holds
+// MPI — initialisation, the job's rank and size, allreduce for the TypeScript layer — and a solve
+// whose Objective and options carry an MpiReduction, so that every sum over rows is a sum over the
+// ranks' rows (docs/distributed.md). The main addon never links libmpi.
+//
+// Exports: init() → {rank, size, threadLevel, library}; finalize(); abort(code);
+// allreduce(Float64Array, 'sum' | 'max') in place; solve(spec, options, rowOffset, onIteration?)
+// → Promise<{result, traffic}>.
+#include <napi.h>
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "binding/convert.h"
+#include "core/solver/solver.h"
+#include "distributed/mpi_reduction.h"
+
+namespace softnewton::distributed {
+
+using binding::fail;
+using binding::requireCount;
+using binding::requireField;
+using binding::requireFloat64Array;
+using binding::requireInt32Array;
+using binding::requireNumber;
+using binding::requireSeed;
+using binding::requireString;
+
+namespace {
+
+Job& requireJob(Napi::Env env) {
+  Job& j = job();
+  if (!j.initialised) fail(env, "distributed: MPI is not initialised (call init() first)");
+  if (j.finalised) fail(env, "distributed: MPI was already finalised");
+  return j;
+}
+
+Napi::Value Init(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    initialise();
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, e.what());
+  }
+  Job& j = job();
+  char library[MPI_MAX_LIBRARY_VERSION_STRING];
+  int length = 0;
+  MPI_Get_library_version(library, &length);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("rank", j.rank);
+  o.Set("size", j.size);
+  o.Set("threadLevel", j.threadLevel);
+  o.Set("library", std::string(library, length));
+  return o;
+}
+
+Napi::Value Finalize(const Napi::CallbackInfo& info) {
+  finalise();
+  return info.Env().Undefined();
+}
+
+Napi::Value Abort(const Napi::CallbackInfo& info) {
+  const int code = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 3;
+  if (!job().initialised || job().finalised) std::exit(code);
+  abortJob(code);
+}
+
+// allreduce(values, op): in place, on the calling (main) thread. Used between solves only.
+Napi::Value Allreduce(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Job& j = requireJob(env);
+  auto values = requireFloat64Array(env, info[0], "values", -1);
+  const std::string op = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
+  if (op != "sum" && op != "max") fail(env, "op: expected 'sum' or 'max'");
+  allreduce(j.comm, values.Data(), static_cast<int64_t>(values.ElementLength()), op == "sum" ? MPI_SUM : MPI_MAX);
+  return values;
+}
+
+// preconditionerRows(rows, cols) → newton-pcg's default k for the whole problem's rows (the core's
+// rule, core/sketch/sketch.h), so that every rank's block sketch has the same k.
+Napi::Value PreconditionerRows(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) fail(env, "preconditionerRows: expected (rows, cols)");
+  const double rows = info[0].As<Napi::Number>().DoubleValue(), cols = info[1].As<Napi::Number>().DoubleValue();
+  if (!(rows >= 0 && cols >= 1 && rows < 9007199254740992.0 && cols < 2147483648.0)) fail(env, "preconditionerRows: out of range");
+  return Napi::Number::New(env, static_cast<double>(preconditionerRows(static_cast<int64_t>(rows), static_cast<int64_t>(cols))));
+}
+
+Method parseMethod(Napi::Env env, const std::string& name) {
+  for (Method m : {Method::ApproxNewton, Method::Newton, Method::NewtonPcg, Method::GradientDescent, Method::Lbfgs})
+    if (name == methodName(m)) return m;
+  fail(env, "method: unknown method '" + name + "'");
+}
+
+std::vector<double> optionalPoint(Napi::Env env, const Napi::Object& o, const char* field, int64_t d) {
+  Napi::Value v = o.Get(field);
+  if (v.IsUndefined() || v.IsNull()) return {};
+  auto a = requireFloat64Array(env, v, field, d);
+  std::vector<double> out(a.Data(), a.Data() + d);
+  for (double x : out)
+    if (!std::isfinite(x)) fail(env, std::string(field) + ": must be finite");
+  return out;
+}
+
+Napi::Object traceRowToJs(Napi::Env env, const TraceRow& r) {
+  auto nullable = [&](double v) { return std::isnan(v) ? env.Null() : Napi::Number::New(env, v); };
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("iteration", r.iteration);
+  o.Set("loss", r.loss);
+  o.Set("gradNorm", r.gradNorm);
+  o.Set("distance", nullable(r.distance));
+  o.Set("step", r.step);
+  o.Set("backtracks", r.backtracks);
+  o.Set("mu", r.mu);
+  o.Set("decrement", nullable(r.decrement));
+  o.Set("sketch", sketchName(r.sketch));
+  o.Set("sketchRows", static_cast<double>(r.sketchRows));
+  o.Set("negativePart", r.negativePart);
+  o.Set("innerIterations", r.innerIterations);
+  o.Set("secondsSparse", r.secondsSparse);
+  o.Set("secondsSketch", r.secondsSketch);
+  o.Set("secondsDense", r.secondsDense);
+  o.Set("seconds", r.seconds);
+  return o;
+}
+
+// One rank's share of a distributed solve, with everything copied or referenced on the main thread.
+class SolveWorker : public Napi::AsyncProgressQueueWorker<TraceRow> {
+ public:
+  SolveWorker(Napi::Env env, Napi::Object spec, Napi::Value onIteration)
+      : Napi::AsyncProgressQueueWorker<TraceRow>(env, "softnewton.distributedSolve"),
+        deferred_(Napi::Promise::Deferred::New(env)) {
+    spec_ = Napi::Persistent(spec);  // keeps every array the views below point into alive
+    if (onIteration.IsFunction()) onIteration_ = Napi::Persistent(onIteration.As<Napi::Function>());
+  }
+
+  // Parses spec (the problem's arrays and model) and options; throws a TypeError naming the field.
+  void parse(const Napi::Object& o, const Napi::Object& options, int64_t rowOffset) {
+    Napi::Env env = o.Env();
+    Job& j = requireJob(env);
+    MatrixView& c = matrix_;
+    c.rows = requireCount(o, "rows", 0, INT32_MAX - 1);
+    c.cols = requireCount(o, "cols", 1, INT32_MAX - 1);
+    int64_t indicesLength = 0, valuesLength = 0, denseLength = 0;
+    if (!o.Get("data").IsUndefined()) {
+      if (c.rows > INT64_MAX / c.cols) fail(env, "C: rows * cols overflows");
+      auto data = requireFloat64Array(env, o.Get("data"), "C.data", c.rows * c.cols);
+      static const double kNoRows = 0.0;
+      c.dense = data.ElementLength() > 0 ? data.Data() : &kNoRows;
+      denseLength = static_cast<int64_t>(data.ElementLength());
+    } else {
+      auto indptr = requireInt32Array(env, requireField(o, "indptr"), "C.indptr", c.rows + 1);
+      auto indices = requireInt32Array(env, requireField(o, "indices"), "C.indices", -1);
+      auto values = requireFloat64Array(env, requireField(o, "values"), "C.values", -1);
+      c.indptr = indptr.Data();
+      c.indices = indices.Data();
+      c.values = values.Data();
+      indicesLength = static_cast<int64_t>(indices.ElementLength());
+      valuesLength = static_cast<int64_t>(values.ElementLength());
+    }
+    const std::string invalid = validate(c, indicesLength, valuesLength, denseLength);
+    if (!invalid.empty()) fail(env, invalid);
+    binding::parseModelFields(env, o, c.rows, true, model_, [](Napi::TypedArray) {});
+    auto target = requireFloat64Array(env, requireField(o, "target"), "b", c.rows);
+    for (size_t i = 0; i < target.ElementLength(); ++i)
+      if (!std::isfinite(target.Data()[i])) fail(env, "b: must be finite (row " + std::to_string(i) + ")");
+    model_.target = target.Data();
+
+    SolverOptions& s = options_;
+    s.method = parseMethod(env, requireString(options, "method"));
+    if (!parseSketchKind(requireString(options, "sketch"), &s.sketch.kind)) fail(env, "sketch: unknown sketch");
+    s.sketch.rows = requireCount(options, "sketchRows", 0, INT32_MAX);
+    s.sketch.osnapNonzeros = static_cast<int>(requireCount(options, "osnapNonzeros", 1, 64));
+    s.threads = static_cast<int>(requireCount(options, "threads", 1, kMaxThreads));
+    s.eps0 = requireNumber(options, "eps0");
+    if (!(s.eps0 > 0 && s.eps0 < 1)) fail(env, "eps0: must be in (0, 1)");
+    s.tol = requireNumber(options, "tol");
+    s.atol = requireNumber(options, "atol");
+    s.decrementTol = requireNumber(options, "decrementTol");
+    if (s.tol < 0 || s.atol < 0 || s.decrementTol < 0) fail(env, "tol: tolerances must be >= 0");
+    s.maxIterations = static_cast<int>(requireCount(options, "maxIter", 0, 1000000));
+    s.maxInnerIterations = static_cast<int>(requireCount(options, "maxInner", 1, 100000));
+    s.lbfgsMemory = static_cast<int>(requireCount(options, "lbfgsMemory", 1, 1000));
+    s.seed = requireSeed(options, "seed");
+    x0_ = optionalPoint(env, options, "x0", c.cols);
+    xStar_ = optionalPoint(env, options, "xStar", c.cols);
+    s.xStar = xStar_.empty() ? nullptr : xStar_.data();
+    s.cancelFlag = &stopFlag_;
+    reduction_ = std::make_unique<MpiReduction>(j.comm, rowOffset);
+    objective_ = std::make_unique<Objective>(c, model_);
+    // The seam (core/reduce.h): the objective's sums over rows and the solver's sketches and line
+    // search go through the reduction.
+    // The seam (core/reduce.h): the solve runs every sum over rows through the reduction.
+    s.reduction = reduction_.get();
+  }
+
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+  void Execute(const ExecutionProgress& progress) override {
+    try {
+      result_ = solve(*objective_, x0_.empty() ? nullptr : x0_.data(), options_, [&](const TraceRow& row) {
+        if (!onIteration_.IsEmpty()) progress.Send(&row, 1);
+      });
+    } catch (const std::exception& e) {
+      // Other ranks are inside the same collective sequence: this rank cannot leave it alone.
+      std::fprintf(stderr, "softnewton: rank %d: the solve failed: %s\n", job().rank, e.what());
+      abortJob(3);
+    }
+  }
+
+  void OnProgress(const TraceRow* rows, size_t count) override {
+    Napi::HandleScope scope(Env());
+    for (size_t i = 0; i < count; ++i) {
+      try {
+        onIteration_.Value().Call({traceRowToJs(Env(), rows[i])});
+      } catch (const Napi::Error& e) {
+        // A progress callback is local: stopping this rank alone would leave the others waiting,
+        // so the failure ends the job.
+        std::fprintf(stderr, "softnewton: rank %d: onIteration threw: %s\n", job().rank, e.Message().c_str());
+        abortJob(3);
+      }
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Object r = Napi::Object::New(env);
+    auto x = Napi::Float64Array::New(env, result_.x.size());
+    if (!result_.x.empty()) std::memcpy(x.Data(), result_.x.data(), sizeof(double) * result_.x.size());
+    r.Set("x", x);
+    r.Set("loss", result_.loss);
+    r.Set("gradNorm", result_.gradNorm);
+    r.Set("iterations", result_.iterations);
+    r.Set("converged", result_.converged);
+    r.Set("stopReason", stopReasonName(result_.stopReason));
+    r.Set("message", result_.message);
+    r.Set("seconds", result_.seconds);
+    Napi::Array trace = Napi::Array::New(env, result_.trace.size());
+    for (size_t i = 0; i < result_.trace.size(); ++i)
+      trace.Set(static_cast<uint32_t>(i), traceRowToJs(env, result_.trace[i]));
+    r.Set("trace", trace);
+    const Traffic t = reduction_->traffic();
+    Napi::Object traffic = Napi::Object::New(env);
+    traffic.Set("allreduces", static_cast<double>(t.calls));
+    traffic.Set("values", static_cast<double>(t.values));
+    traffic.Set("bytes", static_cast<double>(t.values) * sizeof(double));
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("result", r);
+    out.Set("traffic", traffic);
+    deferred_.Resolve(out);
+  }
+
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference spec_;
+  Napi::FunctionReference onIteration_;
+  MatrixView matrix_;
+  ModelSpec model_;
+  SolverOptions options_;
+  std::vector<double> x0_, xStar_;
+  std::unique_ptr<MpiReduction> reduction_;
+  std::unique_ptr<Objective> objective_;
+  SolveResult result_;
+  int32_t stopFlag_ = 0;
+};
+
+Napi::Value Solve(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsObject() || !info[1].IsObject() || !info[2].IsNumber())
+    fail(env, "solve: expected (spec, options, rowOffset, onIteration?)");
+  const double offset = info[2].As<Napi::Number>().DoubleValue();
+  if (!(offset >= 0 && offset == std::floor(offset) && offset < 9007199254740992.0))
+    fail(env, "rowOffset: expected a non-negative integer");
+  auto* worker = new SolveWorker(env, info[0].As<Napi::Object>(), info.Length() > 3 ? info[3] : env.Undefined());
+  try {
+    worker->parse(info[0].As<Napi::Object>(), info[1].As<Napi::Object>(), static_cast<int64_t>(offset));
+  } catch (...) {
+    delete worker;
+    throw;
+  }
+  Napi::Promise promise = worker->promise();
+  worker->Queue();
+  return promise;
+}
+
+}  // namespace
+
+Napi::Object Register(Napi::Env env, Napi::Object exports) {
+  exports.Set("init", Napi::Function::New(env, Init, "init"));
+  exports.Set("finalize", Napi::Function::New(env, Finalize, "finalize"));
+  exports.Set("abort", Napi::Function::New(env, Abort, "abort"));
+  exports.Set("allreduce", Napi::Function::New(env, Allreduce, "allreduce"));
+  exports.Set("solve", Napi::Function::New(env, Solve, "solve"));
+  exports.Set("preconditionerRows", Napi::Function::New(env, PreconditionerRows, "preconditionerRows"));
+  return exports;
+}
+
+}  // namespace softnewton::distributed
+
+static Napi::Object InitSoftnewtonMpi(Napi::Env env, Napi::Object exports) {
+  return softnewton::distributed::Register(env, exports);
+}
+NODE_API_MODULE(softnewton_mpi, InitSoftnewtonMpi)
