@@ -1,51 +1,114 @@
+# The native build (docs/install.md explains the choices).
+#   softnewton        the shipped addon: what `npm pack` puts in prebuilds/ (scripts/prebuild.sh)
+#   softnewton_core   the project's kernels (native/core), a static library linked into the addons
+#   softnewton_bench, softnewton_v3   bench-only, built only with --softnewton_bench=1
+#                     (bench/setup.sh): benchKernel and the Strassen experiment, and the same addon
+#                     compiled for -march=x86-64-v3 without dispatch, for bench/prebuilt.ts.
+# Variables (node-gyp rebuild --name=value):
+#   softnewton_march   the -march of our own code on x64; default x86-64, the baseline every x86-64
+#                      CPU runs. Hot loops dispatch at run time (native/core/dispatch.h).
+#   softnewton_static  1 (Linux default): link OpenBLAS, LAPACK, LAPACKE, liblbfgs and the Fortran
+#                      runtime from their static archives, so that the binary needs only glibc,
+#                      libstdc++ and libgcc_s. 0: link the shared libraries found by pkg-config.
 {
   "variables": {
+    "softnewton_bench%": 0,
+    "softnewton_march%": "x86-64",
+    "conditions": [
+      ["OS=='linux'", { "softnewton_static%": 1 }, { "softnewton_static%": 0 }]
+    ],
     "openblas_cflags": "<!(pkg-config --cflags openblas)",
     "openblas_libdir": "<!(pkg-config --variable=libdir openblas)",
-    "eigen_cflags": "<!(pkg-config --cflags eigen3)"
+    "binding_sources": [
+      "native/binding/addon.cc",
+      "native/binding/convert.cc",
+      "native/binding/problem_handle.cc",
+      "native/binding/generate.cc",
+      "native/binding/sketch_binding.cc",
+      "native/binding/solve_binding.cc",
+      "native/binding/certify_binding.cc",
+      "native/binding/cpu_binding.cc"
+    ],
+    "core_sources": [
+      "native/core/matrix.cc",
+      "native/core/model.cc",
+      "native/core/objective.cc",
+      "native/core/linalg.cc",
+      "native/core/planted.cc",
+      "native/core/sketch/sketch.cc",
+      "native/core/sketch/leverage.cc",
+      "native/core/sketch/countsketch.cc",
+      "native/core/sketch/uniform.cc",
+      "native/core/solver/loop.cc",
+      "native/core/solver/newton.cc",
+      "native/core/solver/first_order.cc",
+      "native/core/solver/solve.cc"
+    ]
+  },
+  "target_defaults": {
+    "include_dirs": ["native"],
+    "cflags_cc": [
+      "-std=c++17", "-O3", "-fno-math-errno", "-fvisibility=hidden",
+      "-ffunction-sections", "-fdata-sections",
+      "-Wall", "-Wextra", "-Wno-unused-parameter",
+      "<@(openblas_cflags)"
+    ],
+    "cflags_cc!": ["-std=gnu++17", "-fno-exceptions"],
+    "defines": ["NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
+    "conditions": [
+      ["target_arch=='x64'", {
+        "cflags_cc": ["-march=<(softnewton_march)"],
+        "defines": ["SOFTNEWTON_MARCH=\"<(softnewton_march)\""]
+      }]
+    ]
   },
   "targets": [
     {
+      "target_name": "softnewton_core",
+      "type": "static_library",
+      "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except_all"],
+      "sources": ["<@(core_sources)"]
+    },
+    {
       "target_name": "softnewton",
       "dependencies": [
+        "softnewton_core",
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except_all"
       ],
-      "sources": [
-        "native/core/matrix.cc",
-        "native/core/model.cc",
-        "native/core/objective.cc",
-        "native/core/linalg.cc",
-        "native/core/planted.cc",
-        "native/core/strassen.cc",
-        "native/core/sketch/sketch.cc",
-        "native/core/sketch/leverage.cc",
-        "native/core/sketch/countsketch.cc",
-        "native/core/sketch/uniform.cc",
-        "native/core/solver/loop.cc",
-        "native/core/solver/newton.cc",
-        "native/core/solver/first_order.cc",
-        "native/core/solver/solve.cc",
-        "native/binding/addon.cc",
-        "native/binding/convert.cc",
-        "native/binding/problem_handle.cc",
-        "native/binding/generate.cc",
-        "native/binding/sketch_binding.cc",
-        "native/binding/solve_binding.cc",
-        "native/binding/bench_binding.cc",
-        "native/binding/certify_binding.cc"
-      ],
-      "include_dirs": ["native"],
-      "cflags_cc": [
-        "-std=c++17", "-O3", "-march=x86-64-v3", "-fno-math-errno",
-        "-Wall", "-Wextra", "-Wno-unused-parameter",
-        "<@(openblas_cflags)", "<@(eigen_cflags)"
-      ],
-      "cflags_cc!": ["-std=gnu++17", "-fno-exceptions"],
-      "libraries": [
-        "-L<(openblas_libdir)", "-Wl,-rpath,<(openblas_libdir)",
-        "-llapacke", "-lopenblas", "-llbfgs"
-      ],
-      "defines": ["EIGEN_USE_BLAS", "EIGEN_NO_DEBUG", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"]
+      "sources": ["<@(binding_sources)", "native/binding/module.cc"],
+      "includes": ["native/link.gypi"]
     }
+  ],
+  "conditions": [
+    ["softnewton_bench==1", {
+      "targets": [
+        {
+          "target_name": "softnewton_bench",
+          "product_dir": "<(PRODUCT_DIR)/bench",
+          "dependencies": [
+            "softnewton_core",
+            "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except_all"
+          ],
+          "sources": [
+            "<@(binding_sources)",
+            "native/bench/bench_binding.cc",
+            "native/bench/strassen.cc",
+            "native/bench/bench_module.cc"
+          ],
+          "includes": ["native/link.gypi"]
+        },
+        {
+          "target_name": "softnewton_v3",
+          "product_dir": "<(PRODUCT_DIR)/bench",
+          "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except_all"],
+          "sources": ["<@(core_sources)", "<@(binding_sources)", "native/binding/module.cc"],
+          "cflags_cc!": ["-march=<(softnewton_march)"],
+          "cflags_cc": ["-march=x86-64-v3"],
+          "defines!": ["SOFTNEWTON_MARCH=\"<(softnewton_march)\""],
+          "defines": ["SOFTNEWTON_NO_DISPATCH", "SOFTNEWTON_MARCH=\"x86-64-v3\""],
+          "includes": ["native/link.gypi"]
+        }
+      ]
+    }]
   ]
 }

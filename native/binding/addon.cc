@@ -2,8 +2,8 @@
 // file of its feature.
 #include "binding/addon.h"
 
-#include "binding/bench_binding.h"
 #include "binding/certify_binding.h"
+#include "binding/cpu_binding.h"
 #include "binding/generate.h"
 #include "binding/problem_handle.h"
 #include "binding/sketch_binding.h"
@@ -44,7 +44,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
                            function("sketchRowsForEpsilon", SketchRowsForEpsilon),
                            function("solve", Solve),
                            function("solveSync", SolveSync),
-                           function("benchKernel", BenchKernel),
+                           function("cpuFeatures", CpuFeatures),
                            function("symmetricEigenvalues", SymmetricEigenvalues),
                            function("generalizedEigenvalues", GeneralizedEigenvalues),
                            function("weightedGram", WeightedGram),
@@ -52,6 +52,3 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
 }
 
 }  // namespace softnewton::binding
-
-using SoftnewtonAddon = softnewton::binding::Addon;
-NODE_API_ADDON(SoftnewtonAddon)

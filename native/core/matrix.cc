@@ -1,4 +1,5 @@
 #include "core/matrix.h"
+#include "core/dispatch.h"
 
 #include <cblas.h>
 
@@ -17,7 +18,7 @@ double MatrixView::exactGramCost() const {
   return cost;
 }
 
-void MatrixView::multiply(const double* x, double* z) const {
+SOFTNEWTON_DISPATCH void MatrixView::multiply(const double* x, double* z) const {
   if (isDense()) {
     cblas_dgemv(CblasRowMajor, CblasNoTrans, rows, cols, 1.0, dense, cols, x, 1, 0.0, z, 1);
     return;
@@ -38,7 +39,7 @@ void MatrixView::multiply(const double* x, double* z) const {
   }
 }
 
-void MatrixView::multiplyTransposed(const double* r, double* g) const {
+SOFTNEWTON_DISPATCH void MatrixView::multiplyTransposed(const double* r, double* g) const {
   if (isDense()) {
     cblas_dgemv(CblasRowMajor, CblasTrans, rows, cols, 1.0, dense, cols, r, 1, 0.0, g, 1);
     return;
