@@ -49,7 +49,24 @@ export interface NativeSketchReport {
   negativePart: 'none' | 'exact' | 'sketched';
 }
 
+/** What cpuFeatures() reports: the CPU's features and which dispatch clone runs (docs/install.md). */
+export interface CpuFeatures {
+  arch: 'x64' | 'other';
+  avx2?: boolean;
+  fma?: boolean;
+  avx512f?: boolean;
+  x86_64_v3?: boolean;
+  x86_64_v4?: boolean;
+  /** Whether the hot loops were compiled with runtime dispatch (native/core/dispatch.h). */
+  dispatch: boolean;
+  /** The clone of the dispatched loops this CPU runs; 'none' without dispatch. */
+  clone: 'x86-64-v4' | 'x86-64-v3' | 'default' | 'none';
+  /** The -march the rest of the addon was compiled for. */
+  baseline: string;
+}
+
 export interface NativeAddon {
+  cpuFeatures(): CpuFeatures;
   NativeProblem: new (spec: NativeProblemSpec) => NativeProblem;
   generatePlanted(options: {
     rows: number; cols: number; density: number; radius: number; noise: number; seed: number; conditioning: number;
@@ -92,6 +109,11 @@ export function native(): NativeAddon {
     );
   }
   return addon;
+}
+
+/** Which code the CPU runs: its features and the clone of the dispatched hot loops it gets. */
+export function cpuFeatures(): CpuFeatures {
+  return native().cpuFeatures();
 }
 
 /**
