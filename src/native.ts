@@ -63,6 +63,8 @@ export interface CpuFeatures {
   clone: 'x86-64-v4' | 'x86-64-v3' | 'default' | 'none';
   /** The -march the rest of the addon was compiled for. */
   baseline: string;
+  /** The kernel set OpenBLAS chose for this CPU at load time, e.g. 'Haswell' or 'SkylakeX'. */
+  blasCore: string;
 }
 
 export interface NativeAddon {

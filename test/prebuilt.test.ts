@@ -62,4 +62,5 @@ test('cpuFeatures: baseline build, and the clone the CPU supports', () => {
   // x86-64-v3 includes AVX2 and FMA; v4 includes AVX-512F.
   if (f.x86_64_v3) assert.ok(f.avx2 && f.fma);
   if (f.x86_64_v4) assert.ok(f.avx512f && f.x86_64_v3);
+  assert.match(f.blasCore, /^\w+$/);
 });

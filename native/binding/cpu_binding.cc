@@ -1,9 +1,11 @@
 // cpuFeatures(): the runtime CPU dispatch made visible. The clone is decided here the way GCC's
 // target_clones resolver decides it (the first of x86-64-v4, x86-64-v3 the CPU supports, else the
-// default), through the same libgcc CPU model the resolver reads.
+// default), through the same libgcc CPU model the resolver reads; OpenBLAS reports its own choice.
 #include "binding/cpu_binding.h"
 
 #include "core/dispatch.h"
+
+extern "C" char* openblas_get_corename(void);
 
 namespace softnewton::binding {
 
@@ -38,6 +40,8 @@ Napi::Value CpuFeatures(const Napi::CallbackInfo& info) {
 #else
   out.Set("baseline", "compiler default");
 #endif
+  // OpenBLAS picks its kernels by itself at load time (its DYNAMIC_ARCH build): the one it chose.
+  out.Set("blasCore", openblas_get_corename());
   return out;
 }
 

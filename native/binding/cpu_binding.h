@@ -3,6 +3,7 @@
 
 namespace softnewton::binding {
 // cpuFeatures() → which clone of the functions marked SOFTNEWTON_DISPATCH (core/dispatch.h) this CPU
-// runs, what the addon was compiled for, and the CPU features that decide it (docs/install.md).
+// runs, what the addon was compiled for, the CPU features that decide it, and the OpenBLAS kernel in
+// use (docs/install.md).
 Napi::Value CpuFeatures(const Napi::CallbackInfo& info);
 }  // namespace softnewton::binding
