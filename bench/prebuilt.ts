@@ -22,14 +22,14 @@ const quick = process.argv.includes('--quick');
 const REPEATS = quick ? 3 : 15;
 
 function load(file: string): NativeAddon {
-  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run bash bench/setup.sh (and npm pack for prebuilds/)`);
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run bash bench/setup.sh`);
   return require(file) as NativeAddon;
 }
 
-// The stripped binary npm pack ships when it is there (scripts/prebuild.sh), else the same build unstripped.
-const packed = path.join(ROOT, 'prebuilds', 'linux-x64', 'node.napi.glibc.node');
+// build/Release/softnewton.node is the binary npm pack ships (scripts/prebuild.sh only strips it);
+// prebuilds/ may be older than the sources, so it is not used here.
 const variants: { name: string; file: string; addon: NativeAddon }[] = [
-  { name: 'prebuilt (x86-64 + dispatch)', file: fs.existsSync(packed) ? packed : path.join(ROOT, 'build', 'Release', 'softnewton.node'), addon: undefined! },
+  { name: 'prebuilt (x86-64 + dispatch)', file: path.join(ROOT, 'build', 'Release', 'softnewton.node'), addon: undefined! },
   { name: '-march=x86-64-v3', file: path.join(ROOT, 'build', 'Release', 'bench', 'softnewton_v3.node'), addon: undefined! },
 ];
 for (const v of variants) v.addon = load(v.file);
