@@ -43,6 +43,22 @@ test('the addon exports only the Node-API entry points', () => {
   assert.deepEqual(names, ['napi_register_module_v1', 'node_api_module_get_api_version_v1']);
 });
 
+test('the addon asks at most glibc 2.34 and libstdc++ 3.4.30 (GCC 12), the platforms docs/install.md names', () => {
+  const r = run('objdump', ['-T', ADDON]);
+  assert.equal(r.status, 0, r.stderr);
+  const newest = (prefix: string): number[] => {
+    const versions = [...r.stdout.matchAll(new RegExp(`\\(${prefix}_([0-9.]+)\\)`, 'g'))].map((m) => m[1].split('.').map(Number));
+    assert.ok(versions.length > 0, `no ${prefix} symbols`);
+    return versions.reduce((a, b) => (compare(a, b) >= 0 ? a : b));
+  };
+  const compare = (a: number[], b: number[]): number => {
+    for (let i = 0; i < Math.max(a.length, b.length); ++i) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0);
+    return 0;
+  };
+  assert.ok(compare(newest('GLIBC'), [2, 34]) <= 0, `needs GLIBC_${newest('GLIBC').join('.')}`);
+  assert.ok(compare(newest('GLIBCXX'), [3, 4, 30]) <= 0, `needs GLIBCXX_${newest('GLIBCXX').join('.')}`);
+});
+
 test('the hot loops carry x86-64-v4, x86-64-v3 and baseline clones', () => {
   const r = run('nm', ['-C', ADDON]);
   assert.equal(r.status, 0, r.stderr);
