@@ -19,6 +19,10 @@ fi
 src=build/Release/softnewton.node
 out=prebuilds/linux-x64/node.napi.glibc.node
 [ -f "$src" ] || { say "$src is missing: run bash scripts/ensure.sh"; exit 1; }
+if [ -n "$(find native binding.gyp -type f -newer "$src" -print -quit)" ]; then
+  say "$src is older than its sources: run bash scripts/ensure.sh"
+  exit 1
+fi
 rm -rf prebuilds
 mkdir -p "$(dirname "$out")"
 strip --strip-all -o "$out" "$src"
