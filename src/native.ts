@@ -104,7 +104,8 @@ export function native(): NativeAddon {
         'Likely causes and fixes:\n' +
         '  - no prebuilt binary for this platform (the package ships one for Linux x64 with glibc) and no source\n' +
         '    build: install a C++17 compiler, make, python3, pkg-config and OpenBLAS, LAPACKE and liblbfgs\n' +
-        '    (Debian: apt-get install build-essential python3 pkg-config libopenblas-dev liblapacke-dev liblbfgs-dev),\n' +
+        '    (Debian: apt-get install build-essential python3 pkg-config libopenblas-dev libopenblas-pthread-dev\n' +
+        '    liblapacke-dev liblbfgs-dev libgfortran-12-dev),\n' +
         '    then run `npm rebuild softnewton` (docs/install.md)\n' +
         '  - in a clone, the addon was never built: run `npm run ensure` (installs Debian packages, builds it)\n' +
         '  - a source build for another Node.js version or without its libraries: run `npx node-gyp rebuild` in the package folder',

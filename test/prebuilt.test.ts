@@ -80,3 +80,15 @@ test('cpuFeatures: baseline build, and the clone the CPU supports', () => {
   if (f.x86_64_v4) assert.ok(f.avx512f && f.x86_64_v3);
   assert.match(f.blasCore, /^\w+$/);
 });
+
+test('an addon that cannot load gives one error naming the causes and what to install', () => {
+  // node-gyp-build's <NAME>_PREBUILD points the loader at a folder with neither a build nor a prebuilt.
+  const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path.join(ROOT, 'dist', 'src'))}).cpuFeatures()`], {
+    encoding: 'utf8', timeout: 60_000, env: { ...process.env, SOFTNEWTON_PREBUILD: path.join(ROOT, 'no-such-folder') },
+  });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /softnewton: could not load the native addon/);
+  assert.match(r.stderr, /No native build was found for platform=linux arch=x64/);
+  assert.match(r.stderr, /apt-get install build-essential python3 pkg-config libopenblas-dev/);
+  assert.match(r.stderr, /npm rebuild softnewton/);
+});

@@ -22,7 +22,7 @@ Napi::Value CpuFeatures(const Napi::CallbackInfo& info) {
   out.Set("avx512f", __builtin_cpu_supports("avx512f") != 0);
   out.Set("x86_64_v3", v3);
   out.Set("x86_64_v4", v4);
-#ifdef SOFTNEWTON_NO_DISPATCH
+#if defined(SOFTNEWTON_NO_DISPATCH) || defined(__clang__)  // as in core/dispatch.h
   out.Set("dispatch", false);
   out.Set("clone", "none");
 #else

@@ -9,11 +9,15 @@
 // code size. A clone may use FMA where the baseline does not, so the last bits of a marked function's
 // result can differ between machines, never between thread counts on one machine.
 //
-// Builds that must not dispatch (a compiler without target_clones, or a tool that dislikes ifuncs)
-// define SOFTNEWTON_NO_DISPATCH; every marked function then compiles once for the build's own -march.
+// Put the mark on the definition in the .cc file. GCC then makes the plain symbol the dispatcher, so
+// callers that see only the unmarked declaration in the header call it. Clang does not (it wants the
+// attribute on every declaration and leaves the plain symbol undefined otherwise), so under clang —
+// the sanitizer and fuzz builds, which need no dispatch — the mark is empty. Builds that must not
+// dispatch for another reason define SOFTNEWTON_NO_DISPATCH. Either way every marked function then
+// compiles once, for the build's own -march.
 #pragma once
 
-#if defined(SOFTNEWTON_NO_DISPATCH) || !defined(__x86_64__) || !(defined(__GNUC__) || defined(__clang__))
+#if defined(SOFTNEWTON_NO_DISPATCH) || defined(__clang__) || !defined(__x86_64__) || !defined(__GNUC__)
 #define SOFTNEWTON_DISPATCH
 #else
 #define SOFTNEWTON_DISPATCH __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
