@@ -28,8 +28,10 @@ function bareBin(): string {
   fs.mkdirSync(bin);
   const tools = ['node', 'npm', 'npx', 'sh', 'bash', 'env', 'cat', 'ls', 'mkdir', 'rm', 'cp', 'mv', 'ln', 'chmod', 'uname', 'grep', 'sed', 'dirname', 'basename', 'readlink', 'tar', 'gzip'];
   for (const tool of tools) {
-    const found = execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
-    fs.symlinkSync(found, path.join(bin, tool));
+    const found = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' });
+    // node, npm, npx, sh and env are needed; the others are linked where the machine has them.
+    if (found.status !== 0) continue;
+    fs.symlinkSync(found.stdout.trim(), path.join(bin, tool));
   }
   return bin;
 }
