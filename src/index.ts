@@ -11,9 +11,9 @@ export { SoftnewtonError, InputError, DataFormatError, NumericalError, AbortErro
 export { solve, solveSync, METHODS, SKETCHES } from './solve';
 export type { SolveOptions, SolveResult, TraceRow, MethodName, SketchName, StopReason } from './solve';
 export { estimateSolveFootprint, defaultMaxMemoryBytes } from './limits';
+export type { Footprint, FootprintOptions } from './limits';
 export { cpuFeatures } from './native';
 export type { CpuFeatures } from './native';
-export type { Footprint, FootprintOptions } from './limits';
 export { SolverPool, createPool, closeDefaultPool, WorkerError } from './pool/pool';
 export type { PoolOptions, PoolStats } from './pool/pool';
 export { startSeeds } from './pool/multistart';

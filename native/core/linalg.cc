@@ -21,7 +21,8 @@ void accumulateSyrk(int64_t d, int64_t k, const double* a, double alpha, double*
               static_cast<int>(d), 1.0, m, static_cast<int>(d));
 }
 
-SOFTNEWTON_DISPATCH void accumulateGram(const MatrixView& c, const double* weight, const int64_t* rowList, int64_t count,
+SOFTNEWTON_DISPATCH
+void accumulateGram(const MatrixView& c, const double* weight, const int64_t* rowList, int64_t count,
                     double* m) {
   const int64_t d = c.cols;
   // A row is "dense enough" for BLAS-3 when its outer product is a sizeable share of d²:

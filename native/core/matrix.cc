@@ -18,7 +18,8 @@ double MatrixView::exactGramCost() const {
   return cost;
 }
 
-SOFTNEWTON_DISPATCH void MatrixView::multiply(const double* x, double* z) const {
+SOFTNEWTON_DISPATCH
+void MatrixView::multiply(const double* x, double* z) const {
   if (isDense()) {
     cblas_dgemv(CblasRowMajor, CblasNoTrans, rows, cols, 1.0, dense, cols, x, 1, 0.0, z, 1);
     return;
@@ -39,7 +40,8 @@ SOFTNEWTON_DISPATCH void MatrixView::multiply(const double* x, double* z) const 
   }
 }
 
-SOFTNEWTON_DISPATCH void MatrixView::multiplyTransposed(const double* r, double* g) const {
+SOFTNEWTON_DISPATCH
+void MatrixView::multiplyTransposed(const double* r, double* g) const {
   if (isDense()) {
     cblas_dgemv(CblasRowMajor, CblasTrans, rows, cols, 1.0, dense, cols, r, 1, 0.0, g, 1);
     return;
