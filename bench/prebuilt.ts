@@ -69,9 +69,9 @@ console.log('');
 const scaleArg = process.argv.indexOf('--scale');
 const scale = scaleArg > 0 ? Number(process.argv[scaleArg + 1]) : quick ? 0.01 : 1;
 const cases = [
-  { name: 'sparse, n=500000 d=200, 10 nnz/row', options: { rows: Math.round(500000 * scale), cols: 200, density: 0.05, seed: 1 } },
-  { name: 'dense, n=100000 d=100', options: { rows: Math.round(100000 * scale), cols: 100, density: 1, seed: 2 } },
-];
+  { kind: 'sparse', options: { rows: Math.round(500000 * scale), cols: 200, density: 0.05, seed: 1 } },
+  { kind: 'dense', options: { rows: Math.round(100000 * scale), cols: 100, density: 1, seed: 2 } },
+].map((c) => ({ ...c, name: `${c.kind}, n=${c.options.rows} d=${c.options.cols}${c.kind === 'sparse' ? `, ${c.options.density * c.options.cols} nnz/row` : ''}` }));
 const rows: string[] = ['| problem | kernel | prebuilt | x86-64-v3 | prebuilt / v3 |', '| --- | --- | --- | --- | --- |'];
 for (const c of cases) {
   const p = generatePlanted(c.options);
