@@ -50,7 +50,26 @@ export interface NativeSketchReport {
   negativePart: 'none' | 'exact' | 'sketched';
 }
 
+/** What cpuFeatures() reports: the CPU's features and which dispatch clone runs (docs/install.md). */
+export interface CpuFeatures {
+  arch: 'x64' | 'other';
+  avx2?: boolean;
+  fma?: boolean;
+  avx512f?: boolean;
+  x86_64_v3?: boolean;
+  x86_64_v4?: boolean;
+  /** Whether the hot loops were compiled with runtime dispatch (native/core/dispatch.h). */
+  dispatch: boolean;
+  /** The clone of the dispatched loops this CPU runs; 'none' without dispatch. */
+  clone: 'x86-64-v4' | 'x86-64-v3' | 'default' | 'none';
+  /** The -march the rest of the addon was compiled for. */
+  baseline: string;
+  /** The kernel set OpenBLAS chose for this CPU at load time, e.g. 'Haswell' or 'SkylakeX'. */
+  blasCore: string;
+}
+
 export interface NativeAddon {
+  cpuFeatures(): CpuFeatures;
   NativeProblem: new (spec: NativeProblemSpec) => NativeProblem;
   generatePlanted(options: {
     rows: number; cols: number; density: number; radius: number; noise: number; seed: number; conditioning: number;
@@ -69,22 +88,47 @@ export interface NativeAddon {
 
 let addon: NativeAddon | undefined;
 
+// node-gyp-build ships no types: it is one function from a package folder to the loaded addon.
+const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
+
+/** The package's root: node-gyp-build looks there for build/Release (a source build) and prebuilds/. */
+const packageRoot = path.resolve(__dirname, '..', '..');
+
 export function native(): NativeAddon {
   if (addon) return addon;
-  const file = path.resolve(__dirname, '..', '..', 'build', 'Release', 'softnewton.node');
   try {
-    addon = require(file) as NativeAddon;
+    // A source build (build/Release) when there is one, else the prebuilt binary for this platform
+    // (prebuilds/linux-x64/node.napi.glibc.node in the package, docs/install.md).
+    addon = nodeGypBuild(packageRoot) as NativeAddon;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(
-      `softnewton: could not load the native addon ${file}\n  ${reason}\n` +
+      `softnewton: could not load the native addon from ${packageRoot}\n  ${reason}\n` +
         'Likely causes and fixes:\n' +
-        '  - the addon was never built: run `npm run ensure` (installs Debian packages, builds it)\n' +
-        '  - OpenBLAS, LAPACKE or liblbfgs is missing: apt-get install libopenblas-dev liblapacke-dev liblbfgs-dev\n' +
-        '  - it was built for another Node.js version: run `npx node-gyp rebuild` in the package folder',
+        '  - no prebuilt binary for this platform (the package ships one for Linux x64 with glibc) and no source\n' +
+        '    build: install a C++17 compiler, make, python3, pkg-config and OpenBLAS, LAPACKE and liblbfgs\n' +
+        '    (Debian: apt-get install build-essential python3 pkg-config libopenblas-dev libopenblas-pthread-dev\n' +
+        '    liblapacke-dev liblbfgs-dev libgfortran-12-dev),\n' +
+        '    then run `npm rebuild softnewton` (docs/install.md)\n' +
+        '  - in a clone, the addon was never built: run `npm run ensure` (installs Debian packages, builds it)\n' +
+        '  - a source build for another Node.js version or without its libraries: run `npx node-gyp rebuild` in the package folder',
     );
   }
   return addon;
+}
+
+/** Which code the CPU runs: its features and the clone of the dispatched hot loops it gets. */
+export function cpuFeatures(): CpuFeatures {
+  return native().cpuFeatures();
+}
+
+/**
+ * For bench/ only: use this addon module instead of the shipped one (the bench-only build, which
+ * adds benchKernel to the same API). Call it before anything loads the addon.
+ */
+export function useAddon(module: NativeAddon): void {
+  if (addon && addon !== module) throw new Error('softnewton: useAddon() after the addon was loaded');
+  addon = module;
 }
 
 export function matrixFields(c: Matrix): Pick<NativeProblemSpec, 'rows' | 'cols' | 'data' | 'indptr' | 'indices' | 'values'> {
