@@ -5,7 +5,7 @@
       "libraries": [
         "-L<(openblas_libdir)",
         "-l:liblapacke.a", "-l:libopenblas.a", "-l:liblbfgs.a",
-        "-l:libgfortran.a", "-l:libquadmath.a", "-l:libmvec.a", "-lpthread", "-lm"
+        "-l:libgfortran.a", "-l:libquadmath.a", "-lmvec", "-lpthread", "-lm"
       ],
       "ldflags": [
         "-Wl,--exclude-libs,ALL",
