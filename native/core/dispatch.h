@@ -6,8 +6,8 @@
 // is loaded, from what the CPU reports. OpenBLAS and LAPACK dispatch by themselves.
 //
 // Mark only functions whose loops the compiler vectorises and whose time matters; each clone costs
-// code size. A clone may use FMA where the baseline does not, so the last bits of a marked function's
-// result can differ between machines, never between thread counts on one machine.
+// code size. The build forbids fused multiply-adds (-ffp-contract=off, binding.gyp) and the compiler
+// does not reorder floating-point sums, so every clone rounds exactly as the baseline does.
 //
 // Put the mark on the definition in the .cc file. GCC then makes the plain symbol the dispatcher, so
 // callers that see only the unmarked declaration in the header call it. Clang does not (it wants the
