@@ -4,9 +4,24 @@
  * into REPORT.md.
  */
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { generatePlanted, PlantedOptions, Problem, solveSync, SolveOptions, SolveResult } from '../src';
-import { native } from '../src/native';
+import { native, NativeAddon, useAddon } from '../src/native';
 import type { PlotSpec } from './plots';
+
+/**
+ * The bench-only addon (bench/setup.sh builds it; never shipped): the package's API plus
+ * benchKernel. A bench process uses it for everything, because benchKernel accepts only a
+ * NativeProblem made by its own addon. Same sources and flags as the shipped addon.
+ */
+export const BENCH_ADDON = path.resolve(__dirname, '..', '..', 'build', 'Release', 'bench', 'softnewton_bench.node');
+let benchModule: NativeAddon;
+try {
+  benchModule = require(BENCH_ADDON) as NativeAddon;
+} catch (error) {
+  throw new Error(`the bench-only addon ${BENCH_ADDON} did not load (run bash bench/setup.sh): ${(error as Error).message}`);
+}
+useAddon(benchModule);
 
 export interface Settings {
   full: boolean;

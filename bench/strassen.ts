@@ -1,5 +1,5 @@
 /**
- * Section 7: large d — a Strassen–Winograd layer over BLAS dgemm (native/core/strassen.cc) against
+ * Section 7: large d — a Strassen–Winograd layer over BLAS dgemm (native/bench/strassen.cc) against
  * plain dgemm for square products, d ≥ 1000, timed natively side by side. The solver would use it
  * only past a measured crossover.
  */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs whatever this checkout still lacks, and nothing it already has:
-#   1. Debian packages (OpenBLAS, LAPACKE, Eigen, liblbfgs, a C++ toolchain) via apt-get;
+#   1. Debian packages (OpenBLAS, LAPACKE, liblbfgs, their static archives, a C++ toolchain) via apt-get;
 #   2. npm dependencies, exactly as package-lock.json pins them;
 #   3. the native addon and the TypeScript build, when their sources are newer than the output.
 # It is what `npm test` and `npm run demo` run first, so both work on a fresh Debian machine.
@@ -11,7 +11,11 @@ say() { printf 'softnewton setup: %s\n' "$*" >&2; }
 
 # clang-14 and libclang-rt-14-dev (libFuzzer, the sanitizer runtimes): the fuzz harnesses that
 # npm test runs briefly (test/native-sanitizers.test.ts, docs/reliability.md).
-debian_packages=(build-essential python3 pkg-config libopenblas-dev liblapacke-dev libeigen3-dev liblbfgs-dev clang-14 libclang-rt-14-dev)
+# The addon links OpenBLAS, LAPACK(E), liblbfgs and the Fortran runtime statically (binding.gyp,
+# docs/install.md): libopenblas-pthread-dev holds libopenblas.a, libgfortran-12-dev libgfortran.a,
+# libgcc-12-dev libquadmath.a; liblapacke-dev and liblbfgs-dev hold their .a beside the .so.
+debian_packages=(build-essential python3 pkg-config libopenblas-dev libopenblas-pthread-dev liblapacke-dev liblbfgs-dev
+                 libgfortran-12-dev libgcc-12-dev clang-14 libclang-rt-14-dev)
 # Open MPI: the distributed solve's second addon (build/Release/softnewton_mpi.node) and mpirun, which
 # test/distributed.test.ts launches (docs/distributed.md). The main addon never links it.
 debian_packages+=(libopenmpi-dev openmpi-bin)
@@ -55,5 +59,6 @@ if newer_than dist/.stamp src test bench examples tsconfig.json; then
   # From scratch, so that a deleted test leaves no stale compiled copy behind for `node --test`.
   rm -rf dist
   npx --no-install tsc -p tsconfig.json
+  chmod +x dist/src/cli/main.js  # the package's bin: executable by itself, as npm links it
   touch dist/.stamp
 fi

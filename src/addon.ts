@@ -107,7 +107,26 @@ export type NativeSolveResult = Omit<SolveResult, 'starts' | 'best'>;
 /** The footprint's inputs: the resolved options it reads. */
 export type NativeFootprintOptions = Pick<NativeSolveOptions, 'method' | 'sketch' | 'sketchRows' | 'eps0' | 'osnapNonzeros' | 'maxIter' | 'lbfgsMemory' | 'threads'>;
 
+/** What cpuFeatures() reports: the CPU's features and which dispatch clone runs (docs/install.md). */
+export interface CpuFeatures {
+  arch: 'x64' | 'other';
+  avx2?: boolean;
+  fma?: boolean;
+  avx512f?: boolean;
+  x86_64_v3?: boolean;
+  x86_64_v4?: boolean;
+  /** Whether the hot loops were compiled with runtime dispatch (native/core/dispatch.h). */
+  dispatch: boolean;
+  /** The clone of the dispatched loops this CPU runs; 'none' without dispatch. */
+  clone: 'x86-64-v4' | 'x86-64-v3' | 'default' | 'none';
+  /** The -march the rest of the addon was compiled for. */
+  baseline: string;
+  /** The kernel set OpenBLAS chose for this CPU at load time, e.g. 'Haswell' or 'SkylakeX'. */
+  blasCore: string;
+}
+
 export interface NativeAddon {
+  cpuFeatures(): CpuFeatures;
   NativeProblem: new (spec: NativeProblemSpec) => NativeProblem;
   generatePlanted(options: NativePlantedOptions): NativePlanted;
   /** The OpenBLAS thread count; with an argument, sets it (process-wide). */

@@ -12,6 +12,8 @@ export { solve, solveSync, METHODS, SKETCHES } from './solve';
 export type { SolveOptions, SolveResult, TraceRow, MethodName, SketchName, StopReason } from './solve';
 export { estimateSolveFootprint, defaultMaxMemoryBytes } from './limits';
 export type { Footprint, FootprintOptions } from './limits';
+export { cpuFeatures } from './native';
+export type { CpuFeatures } from './native';
 export { SolverPool, createPool, closeDefaultPool, WorkerError } from './pool/pool';
 export type { PoolOptions, PoolStats } from './pool/pool';
 export { startSeeds } from './pool/multistart';

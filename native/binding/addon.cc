@@ -8,9 +8,8 @@
 #include <thread>
 
 #include "core/parallel.h"
-
-#include "binding/bench_binding.h"
 #include "binding/certify_binding.h"
+#include "binding/cpu_binding.h"
 #include "binding/generate.h"
 #include "binding/limits_binding.h"
 #include "binding/problem_handle.h"
@@ -70,7 +69,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) : env_(env) {
                            function("sketchRowsForEpsilon", SketchRowsForEpsilon),
                            function("solve", Solve),
                            function("solveSync", SolveSync),
-                           function("benchKernel", BenchKernel),
+                           function("cpuFeatures", CpuFeatures),
                            function("symmetricEigenvalues", SymmetricEigenvalues),
                            function("generalizedEigenvalues", GeneralizedEigenvalues),
                            function("weightedGram", WeightedGram),
@@ -143,6 +142,3 @@ void TeardownWatch::onCleanup(napi_async_cleanup_hook_handle, void* self) {
 }
 
 }  // namespace softnewton::binding
-
-using SoftnewtonAddon = softnewton::binding::Addon;
-NODE_API_ADDON(SoftnewtonAddon)

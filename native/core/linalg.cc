@@ -1,4 +1,5 @@
 #include "core/linalg.h"
+#include "core/dispatch.h"
 
 #include <cblas.h>
 #include <lapacke.h>
@@ -47,6 +48,7 @@ int64_t denseRowThreshold(int64_t d) { return std::max<int64_t>(1, d / 8); }
 // The scattered part for output columns [j0, j1): every row, only its entries in that range.
 // Each entry of M is updated by one call, rows in order, so the result does not depend on how the
 // columns were split among threads.
+SOFTNEWTON_DISPATCH
 void scatterGramColumns(const MatrixView& c, const double* weight, int64_t j0, int64_t j1, int64_t threshold,
                         double* m, const Parallel& par) {
   const int64_t d = c.cols;
@@ -119,6 +121,7 @@ void accumulateGramParallel(const MatrixView& c, const double* weight, double* m
   flush();
 }
 
+SOFTNEWTON_DISPATCH
 void accumulateGram(const MatrixView& c, const double* weight, const int64_t* rowList, int64_t count,
                     double* m, const Parallel& par) {
   const int64_t d = c.cols;

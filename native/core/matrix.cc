@@ -1,4 +1,5 @@
 #include "core/matrix.h"
+#include "core/dispatch.h"
 
 #include <cblas.h>
 
@@ -18,6 +19,7 @@ double MatrixView::exactGramCost() const {
   return cost;
 }
 
+SOFTNEWTON_DISPATCH
 void MatrixView::multiply(const double* x, double* z) const {
   if (isDense()) {
     cblas_dgemv(CblasRowMajor, CblasNoTrans, rows, cols, 1.0, dense, cols, x, 1, 0.0, z, 1);
@@ -39,6 +41,7 @@ void MatrixView::multiply(const double* x, double* z) const {
   }
 }
 
+SOFTNEWTON_DISPATCH
 void MatrixView::multiplyTransposed(const double* r, double* g) const {
   if (isDense()) {
     cblas_dgemv(CblasRowMajor, CblasTrans, rows, cols, 1.0, dense, cols, r, 1, 0.0, g, 1);
@@ -69,6 +72,7 @@ RowBlocks makeRowBlocks(const MatrixView& c) {
   return blocks;
 }
 
+SOFTNEWTON_DISPATCH
 void MatrixView::multiplyRows(const double* x, double* z, int64_t begin, int64_t end) const {
   if (begin >= end) return;
   if (isDense()) {
@@ -93,6 +97,7 @@ void MatrixView::multiplyRows(const double* x, double* z, int64_t begin, int64_t
   }
 }
 
+SOFTNEWTON_DISPATCH
 void MatrixView::transposedRows(const double* const* r, int k, int64_t begin, int64_t end, double* out,
                                 double* scratch) const {
   std::memset(out, 0, sizeof(double) * cols * k);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/dispatch.h"
 #include "core/vmath.h"
 
 namespace softnewton {
@@ -25,6 +26,7 @@ namespace {
 constexpr int64_t kChunk = 256;
 }  // namespace
 
+SOFTNEWTON_DISPATCH
 void softmaxStage(const ModelSpec& spec, const double* z, int64_t begin, int64_t end, double* s, BlockSums& sums) {
   const bool relu = spec.kind == ModelKind::ReluSoftmax;
   double m = -INFINITY;
@@ -42,6 +44,7 @@ void softmaxStage(const ModelSpec& spec, const double* z, int64_t begin, int64_t
   sums.expSum = sum;
 }
 
+SOFTNEWTON_DISPATCH
 void unitStage(const ModelSpec& spec, const double* z, int64_t begin, int64_t end, double factor, Order order,
                RowTerms& terms, BlockSums& sums) {
   double* s = terms.u0.data();

@@ -4,7 +4,7 @@
 //     call overhead in the figure;
 //   - the other ops run a kernel once on caller-supplied arrays, for benchmark.js to time.
 // Every op re-checks the sizes it relies on: a wrong call is a TypeError, never a bad read.
-#include "binding/bench_binding.h"
+#include "bench/bench_binding.h"
 
 #include <cblas.h>
 
@@ -19,7 +19,7 @@
 #include "core/linalg.h"
 #include "core/random.h"
 #include "core/sketch/sketch.h"
-#include "core/strassen.h"
+#include "bench/strassen.h"
 
 namespace softnewton::binding {
 

@@ -1,4 +1,4 @@
-#include "core/strassen.h"
+#include "bench/strassen.h"
 
 #include <cblas.h>
 
