@@ -81,7 +81,7 @@ test('a noise-free planted problem is certified positive definite at the solutio
   assert.equal(c.hessian.negativeEigenvalues, 0);
   assert.ok(Math.abs(c.hessian.condition! - eig[eig.length - 1] / eig[0]) < 1e-6 * c.hessian.condition!);
 
-  // The sketch: leverage at k from ε₀ = 0.5 measures an error below 1; κ is near 1 at a noise-free optimum (MATH.md §4).
+  // The sketch: leverage at k from ε₀ = 0.5 measures an error below 1; κ is near 1 at a noise-free optimum (docs/math.md §4).
   assert.equal(c.sketch.kind, 'leverage');
   assert.equal(c.sketch.relativeTo, 'signed');
   assert.ok(c.sketch.epsilon! > 0 && c.sketch.epsilon! < 1, `ε = ${c.sketch.epsilon}`);
