@@ -3,7 +3,7 @@
 solved by scipy.optimize.minimize with trust-exact, Newton-CG and L-BFGS-B, to the same gradient
 tolerance as softnewton.
 
-The loss, gradient, Hessian and Hessian-vector product of MATH.md sections 1-3 are written here in
+The loss, gradient, Hessian and Hessian-vector product of docs/math.md §§1–3 are written here in
 NumPy, independently of the project's code, for the softmax-unit model with unit identity or
 sigmoid (the units the benchmark uses):
 
@@ -53,7 +53,7 @@ def read_libsvm(path, cols):
 
 
 class Model:
-    """softmax-unit with unit identity or sigmoid (MATH.md sections 2-3)."""
+    """softmax-unit with unit identity or sigmoid (docs/math.md §§2–3)."""
 
     def __init__(self, C, b, scale, bias=0.0, unit="identity", w=0.0, ridge=0.0):
         self.C, self.b, self.a, self.c = C, b, scale, bias

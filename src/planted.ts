@@ -1,5 +1,5 @@
 /**
- * Planted problems (MATH.md section 6): C with the given density and values of variance
+ * Planted problems (docs/math.md §6): C with the given density and values of variance
  * 1/(density·d), x* uniform on the sphere of radius R, b = φ(a∘softmax(Cx*) + c) plus optional
  * noise. Seeded and deterministic. The scale defaults to n so that a∘s is of order 1 (model
  * `softmax` keeps its fixed scale 1).
@@ -25,7 +25,7 @@ export interface PlantedOptions {
   /** Standard deviation of Gaussian noise added to b (default 0). */
   noise?: number;
   /** ≥ 1 (default 1): column j of C is scaled by conditioning^(−j/(d−1)), making C about that
-   *  much worse conditioned than iid columns. An extension of MATH.md section 6 for benchmarks. */
+   *  much worse conditioned than iid columns. An extension of docs/math.md §6 for benchmarks. */
   conditioning?: number;
   seed?: number;
 }

@@ -1,5 +1,5 @@
 /**
- * A Problem is the data (C, b) plus the model (MATH.md sections 1–3). It evaluates
+ * A Problem is the data (C, b) plus the model (docs/math.md §§1–3). It evaluates
  *
  *     L(x) = ℓ(Cx) + ½‖W C x‖² + ½ λ‖x‖²
  *
@@ -29,7 +29,7 @@ export function defaultScale(model: ModelName): 'n' | 1 {
 
 export interface ModelOptions {
   /** `softmax-unit` (default): ½‖φ(a∘softmax(Cx) + c) − b‖². `softmax`: ½‖softmax(Cx) − b‖².
-   *  `relu-softmax`: softmax after a ReLU; it also takes unit, scale and bias (defaults give MATH.md's form). */
+   *  `relu-softmax`: softmax after a ReLU; it also takes unit, scale and bias (defaults give the form of docs/math.md §2). */
   model?: ModelName;
   /** The second layer's unit φ (default `identity`). */
   unit?: UnitName;

@@ -1,5 +1,5 @@
 /**
- * Correctness of the models (MATH.md sections 1–3 and 7): the native loss, gradient and Hessian
+ * Correctness of the models (docs/math.md §§1–3 and §7): the native loss, gradient and Hessian
  * against finite differences and against an independent TypeScript implementation
  * (test/reference/model.ts), the structured Hessian pieces, Hessian–vector products, the CSR and
  * dense paths, and the numerical traps.
@@ -387,7 +387,7 @@ test('relu-softmax at x = 0 has gradient exactly 0 (the false stationary point);
 });
 
 // ---------------------------------------------------------------------------------------------
-// numerical traps (MATH.md section 7)
+// numerical traps (docs/math.md §7)
 
 test('softmax stability: z with entries ±1e4 gives finite, correct loss and gradient', () => {
   const r = rng(5);

@@ -1,5 +1,5 @@
 /**
- * The sketches of M = Cᵀ diag(D) C (MATH.md section 4), measured by their spectral error: the
+ * The sketches of M = Cᵀ diag(D) C (docs/math.md §4), measured by their spectral error: the
  * extreme generalized eigenvalues λ of M̃ v = λ M v, so that (1 − ε)M ⪯ M̃ ⪯ (1 + ε)M with
  * ε = max(1 − λ_min, λ_max − 1).
  */
@@ -173,7 +173,7 @@ test('negative entries of D are reported and handled exactly or sketched', (t) =
       for (let seed = 1; seed <= 3; seed++) {
         const { error, report } = spectralError(problem, xStar, { kind, rows: k, seed, relativeTo: 'absolute' });
         assert.deepEqual(report, { kind, rows: k, negativeRows, negativePart: expected });
-        // With D⁻ exact or sketched, M̃ − M is bounded by ε Cᵀ|D|C (MATH.md's κ).
+        // With D⁻ exact or sketched, M̃ − M is bounded by ε Cᵀ|D|C (the κ of docs/math.md §4).
         if (kind !== 'uniform') assert.ok(error <= eps0, `${kind}, noise ${noise}, seed ${seed}: error ${error} against Cᵀ|D|C`);
       }
     }

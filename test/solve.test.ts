@@ -1,4 +1,4 @@
-// The solver against MATH.md sections 4–5: convergence rates, stopping, damping, determinism,
+// The solver against docs/math.md §§4–5: convergence rates, stopping, damping, determinism,
 // the trace, and the asynchronous API.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -87,7 +87,7 @@ test('every method reaches the same minimiser', () => {
   }
 });
 
-test('the trace has every field MATH.md section 5 lists, consistent with the result', () => {
+test('the trace has every field docs/math.md §5 lists, consistent with the result', () => {
   const r = solveSync(problem, { method: 'approx-newton', xStar, tol: 1e-9 });
   assert.equal(r.trace.length, r.iterations + 1);
   assert.equal(r.trace.at(-1)!.loss, r.loss);

@@ -141,7 +141,7 @@ Napi::Value ProblemHandle::Loss(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), workspace(info.Env()).loss);
 }
 
-// pieces(x) → the structured Hessian's pieces at x (MATH.md section 3).
+// pieces(x) → the structured Hessian's pieces at x (docs/math.md §3).
 Napi::Value ProblemHandle::Pieces(const Napi::CallbackInfo& info) {
   const Objective f = current(info.Env());
   const double* x = point(info, 0, "x");

@@ -108,7 +108,7 @@ Napi::Value SketchGram(const Napi::CallbackInfo& info) {
 
 // sketchSpectrum(problem, x, {kind, rows, seed, osnapNonzeros, relativeTo}) → {minEig, maxEig, report}.
 // relativeTo 'absolute' measures M̃ − M against P = Cᵀ|D|C (the eigenvalues of
-// (M̃ − M + P) v = λ P v): the bound a sketch of D = D⁺ − D⁻ can promise (MATH.md section 4).
+// (M̃ − M + P) v = λ P v): the bound a sketch of D = D⁺ − D⁻ can promise (docs/math.md §4).
 Napi::Value SketchSpectrum(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Request r = parseRequest(info, true);

@@ -2,7 +2,7 @@
 #include <napi.h>
 
 namespace softnewton::binding {
-// For tests and measurements of the sketches (MATH.md section 4); the solver calls the core directly.
+// For tests and measurements of the sketches (docs/math.md §4); the solver calls the core directly.
 Napi::Value SketchSpectrum(const Napi::CallbackInfo& info);
 Napi::Value SketchGram(const Napi::CallbackInfo& info);
 Napi::Value SketchRowsForEpsilon(const Napi::CallbackInfo& info);

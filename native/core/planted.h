@@ -1,4 +1,4 @@
-// Planted problems (MATH.md section 6): C with a given density and values of variance
+// Planted problems (docs/math.md §6): C with a given density and values of variance
 // 1/(density·d), x* uniform on the sphere of radius R, b = the model's prediction at Cx* plus
 // optional Gaussian noise. Seeded and deterministic.
 #pragma once
@@ -14,7 +14,7 @@ struct PlantedOptions {
   double density = 1.0;
   double radius = 1.0;
   double noise = 0.0;
-  // Column j of C is scaled by conditioning^(−j/(d−1)): 1 keeps the iid columns of MATH.md section 6
+  // Column j of C is scaled by conditioning^(−j/(d−1)): 1 keeps the iid columns of docs/math.md §6
   // (a well-conditioned C); larger values give C a condition number about that much larger, the
   // regime where first-order methods slow down and Newton does not.
   double conditioning = 1.0;

@@ -133,7 +133,7 @@ struct Planted {
           ModelKind kind = ModelKind::SoftmaxUnit, double noise = 0.0, double scaleValue = -1) {
     spec.kind = kind;
     spec.unit = unit;
-    spec.scale.scalar = scaleValue > 0 ? scaleValue : static_cast<double>(rows);  // a = n (MATH.md §6)
+    spec.scale.scalar = scaleValue > 0 ? scaleValue : static_cast<double>(rows);  // a = n (docs/math.md §6)
     spec.bias.scalar = unit == Unit::Relu ? -0.25 : 0.0;
     PlantedOptions o;
     o.rows = rows;

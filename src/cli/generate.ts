@@ -1,5 +1,5 @@
 /**
- * `softnewton generate`: writes a planted problem (MATH.md section 6) as a LIBSVM file and its x*
+ * `softnewton generate`: writes a planted problem (docs/math.md §6) as a LIBSVM file and its x*
  * as a JSON array, so that the other commands can be tried on data with a known answer.
  */
 import { Command } from 'commander';

@@ -1,5 +1,5 @@
 /**
- * Multi-start (MATH.md section 5): the method's guarantee is local, so K independently seeded
+ * Multi-start (docs/math.md §5): the method's guarantee is local, so K independently seeded
  * starts run in parallel in a pool and the converged one with the smallest final loss wins (bestStart); every start's
  * summary and trace are kept.
  *

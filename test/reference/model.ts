@@ -1,5 +1,5 @@
 /**
- * An independent, deliberately naive implementation of MATH.md sections 1–3 for small dense
+ * An independent, deliberately naive implementation of docs/math.md §§1–3 for small dense
  * problems, used only by the tests to check the native core.
  *
  * It is written straight from the formulas and shares nothing with the native code: the softmax
@@ -163,7 +163,7 @@ export interface RowSpace {
   y: number[];
 }
 
-/** ℓ(z), ∇ℓ(z) and optionally ∇²ℓ(z) for the problem's model (MATH.md sections 2–3). */
+/** ℓ(z), ∇ℓ(z) and optionally ∇²ℓ(z) for the problem's model (docs/math.md §§2–3). */
 export function rowSpace(p: RefProblem, z: ArrayLike<number>, withHessian = true): RowSpace {
   const n = z.length;
   const model = p.model;
@@ -236,7 +236,7 @@ export interface RefEvaluation {
   row: RowSpace;
 }
 
-/** L(x) = ℓ(Cx) + ½‖W C x‖² + ½ λ‖x‖², its gradient and (optionally) its Hessian (MATH.md section 1). */
+/** L(x) = ℓ(Cx) + ½‖W C x‖² + ½ λ‖x‖², its gradient and (optionally) its Hessian (docs/math.md §1). */
 export function evaluate(p: RefProblem, x: ArrayLike<number>, withHessian = true): RefEvaluation {
   const n = p.rows;
   const d = p.cols;

@@ -1,4 +1,4 @@
-// CountSketch and OSNAP (MATH.md section 4): Π has k rows; input row i goes to s buckets with
+// CountSketch and OSNAP (docs/math.md §4): Π has k rows; input row i goes to s buckets with
 // signs ±1/√s, so ΠA costs s · nnz(C) and M̃ = (ΠA)ᵀ(ΠA) is one dsyrk of k × d.
 #include <algorithm>
 #include <atomic>

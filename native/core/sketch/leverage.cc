@@ -1,4 +1,4 @@
-// Leverage-score sampling, the method of the paper (MATH.md section 4), for A = diag(w)^{1/2} C:
+// Leverage-score sampling, the method of the paper (docs/math.md §4), for A = diag(w)^{1/2} C:
 //
 //  1. R from a QR of a CountSketch ΠA with m_e = max(4d, 2d + 20) rows. The scores only need to be
 //     right within a constant factor (an error in them costs rows, not correctness: the sample

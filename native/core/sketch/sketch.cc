@@ -1,4 +1,4 @@
-// Dispatch for the sketches of M = Cᵀ diag(D) C, and the split D = D⁺ − D⁻ (MATH.md section 4).
+// Dispatch for the sketches of M = Cᵀ diag(D) C, and the split D = D⁺ − D⁻ (docs/math.md §4).
 #include "core/sketch/sketch.h"
 
 #include <algorithm>
@@ -21,7 +21,7 @@ namespace {
 //   leverage 1.2 … 1.7 (2.0 with heavy-tailed D, 2.8 only at k = 10d where ε ≈ 0.9);
 //   OSNAP (s = 4) 1.1 … 2.1;  CountSketch 1.1 … 1.9 on incoherent rows;
 //   uniform 1.1 … 1.9 on incoherent rows but 150 … 800 with heavy-tailed D (no guarantee).
-// (MATH.md's 0.55 / 0.3 / 0.2 at k = 20d / 50d / 100d for n = 20000, d = 50 is c′ ≈ 1.5 / 1.1 / 1.0;
+// (docs/math.md §4's 0.55 / 0.3 / 0.2 at k = 20d / 50d / 100d for n = 20000, d = 50 is c′ ≈ 1.5 / 1.1 / 1.0;
 // we measured 0.53 / 0.32 / 0.22 there.) c = 3 puts the worst seed near 0.75 ε₀ for leverage and
 // OSNAP. CountSketch is the exception: when a few rows dominate, two of them sharing a bucket
 // is an error no number of other rows averages away (its guarantee needs k = O(d²)), and c′ reached
@@ -84,7 +84,7 @@ bool parseSketchKind(const std::string& name, SketchKind* kind) {
 }
 
 SketchKind resolveAuto(const MatrixView& c, int64_t k) {
-  // MATH.md's rule (exact when Σ nnz(row)² ≤ k·d²) counts only the k × d Gram of the sample. The
+  // The rule of docs/math.md §4 (exact when Σ nnz(row)² ≤ k·d²) counts only the k × d Gram of the sample. The
   // leverage scores also cost an embedding pass and t = ⌈4 ln n⌉ + 4 probe columns per stored entry,
   // in narrow products that run well below dsyrk's rate: on this machine kind leverage sketches
   // measured 1.3–3× slower than their flop count against the exact dsyrk (n ≤ 2·10⁵, d ≤ 400;
@@ -194,7 +194,7 @@ SketchReport sketchGram(const MatrixView& c, const double* D, const SketchOption
     accumulateGram(c, weights.data(), rows.data(), static_cast<int64_t>(rows.size()), m);
   } else {
     // An independent sketch of Cᵀ diag(D⁻) C, subtracted: the error is then relative to
-    // Cᵀ|D|C rather than to M (MATH.md's κ).
+    // Cᵀ|D|C rather than to M (the κ of docs/math.md §4).
     for (int64_t i = 0; i < n; ++i) part[i] = std::max(-D[i], 0.0);
     accumulatePart(kind, c, part.data(), options, sketch::hashKey(options.seed, 0x6e6567), -1.0, m);
     report.negativePart = "sketched";

@@ -1,5 +1,5 @@
 // One interface for every sketch: the rows of D^{1/2} C → an approximation M̃ of
-// M = Cᵀ diag(D) C (MATH.md section 4). The solver asks for a sketch by kind and size and never
+// M = Cᵀ diag(D) C (docs/math.md §4). The solver asks for a sketch by kind and size and never
 // looks inside.
 #pragma once
 #include <cstdint>

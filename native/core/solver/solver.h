@@ -1,4 +1,4 @@
-// The solvers of MATH.md sections 4–5 behind one entry point. Every method follows the same
+// The solvers of docs/math.md §§4–5 behind one entry point. Every method follows the same
 // sequence — evaluate at x → direction → line search → convergence check — and records one trace
 // row per iteration. Non-convergence is a result with a stop reason, never an exception.
 #pragma once
