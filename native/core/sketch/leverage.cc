@@ -122,7 +122,7 @@ void accumulateLeverage(const MatrixView& c, const double* weight, int64_t k, ui
   // One pass over C, touching each stored entry t times. Rows with many entries are gathered into
   // blocks and multiplied by T with dgemm (the scattered axpy runs several times slower per flop);
   // short rows are scored entry by entry, which costs t per stored entry and nothing per column.
-  const int64_t denseThreshold = std::max<int64_t>(1, d / 8);
+  const int64_t denseThreshold = std::max<int64_t>(1, d / 8);  // scoring: a row costs r·t scattered or d·t by dgemm
   std::vector<double> score(ns);
   const int64_t segments = (ns + kScoreSegment - 1) / kScoreSegment;
   double work = 0.0;

@@ -111,7 +111,7 @@ SketchKind resolveAutoPreconditioner(const MatrixView& c, int64_t k) {
   // κ ≈ 3.7 contracts the residual about 3× per step and the forcing terms go down to ~1e-4.
   constexpr double kExpectedCgSteps = 8.0;
   const double d = static_cast<double>(c.cols), nnz = static_cast<double>(c.nnz());
-  const double threshold = std::max(1.0, std::floor(d / 8.0));  // linalg.cc: rows with ≥ d/8 entries use BLAS-3
+  const double threshold = static_cast<double>(denseRowThreshold(c.cols));  // rows that use BLAS-3 (linalg.h)
   double scattered = 0.0, blas = 0.0;
   for (int64_t i = 0; i < c.rows; ++i) {
     const double r = static_cast<double>(c.rowNnz(i));

@@ -145,6 +145,10 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
   if (sketch.kind == SketchKind::Auto)
     sketch.kind = preconditioner ? resolveAutoPreconditioner(f.matrix(), sketch.rows) : resolveAuto(f.matrix(), sketch.rows);
   sketch.cancelFlag = o.cancelFlag;  // long row passes stop inside the sketch (PassCancelled)
+  sketch.threads = f.execution().threads;
+  // Spread over processes, each hashes its rows by their index in the whole problem: the blocks are
+  // then independent sketches (docs/distributed.md).
+  if (f.execution().reduction) sketch.rowOffset = f.execution().reduction->rowOffset();
 
   std::vector<double> h(d * d), factor, p(d), cp;
   Scratch cgScratch;
