@@ -39,7 +39,7 @@ export async function runScipy(settings: Settings, only?: ScipyProblem[], title 
   const section = newSection(title);
   section.markdown.push(`Load at start: ${load()}.`);
   const tolRel = 1e-10;
-  const problems: ScipyProblem[] = only ?? settings.full
+  const problems: ScipyProblem[] = only ?? (settings.full
     ? [
         ['sparse rows n=1e6 d=200 (20/row, nnz 2e7)', { rows: 1_000_000, cols: 200, density: 0.1, seed: 51, conditioning: 100 }],
         ['dense rows n=1e5 d=200 (nnz 2e7)', { rows: 100_000, cols: 200, density: 1, seed: 52, conditioning: 100 }],
@@ -47,7 +47,7 @@ export async function runScipy(settings: Settings, only?: ScipyProblem[], title 
     : [
         ['sparse rows n=1e5 d=100 (10/row, nnz 1e6)', { rows: 100_000, cols: 100, density: 0.1, seed: 51, conditioning: 100 }],
         ['dense rows n=2e4 d=100 (nnz 2e6)', { rows: 20_000, cols: 100, density: 1, seed: 52, conditioning: 100 }],
-      ];
+      ]);
   const repeats = settings.full ? 3 : 3;
   const timeout = settings.full ? 300 : 60;
   const summary: ScipySummary = { rows: [], speedup: [], pcg: [] };

@@ -74,7 +74,9 @@ class Objective {
   std::string prepareHessian(Point& at) const;
   // z = C v on the objective's threads.
   void multiply(const double* v, double* z) const;
-  // out = ∇²L(x) v, two passes over C (docs/math.md §4): Cᵀ(D∘t + U S Uᵀ t) + λv with t = Cv.
+  // out = ∇²L(x) v (docs/math.md §4): Cᵀ(D∘t) + (CᵀU) S Uᵀt + λv with t = Cv, in one pass over C
+  // (each chunk of rows read twice while in cache). On entry `at` has its Hessian pieces
+  // (evaluate with Order::Hessian, or prepareHessian); std::logic_error otherwise.
   void hessianVector(const Point& at, const double* v, double* out, Scratch& scratch) const;
   // The exact dense Hessian, d × d (symmetric, full storage). Cᵀ diag(D) C by BLAS-3.
   void denseHessian(const Point& at, double* h) const;

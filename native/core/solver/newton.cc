@@ -61,6 +61,10 @@ namespace {
 // (dense n = 50k, d = 500, sigmoid; docs/performance.md).
 constexpr double kMaxForcing = 0.01;
 
+// newton-pcg reuses its preconditioner for the next Newton iteration when CG needed at most this
+// many steps with it (a fresh k = 10d sketch needs 4–8 per iteration; docs/performance.md).
+constexpr int kReuseCgSteps = 10;
+
 struct PcgOutcome {
   int iterations = 0;
   double secondsSparse = 0, secondsDense = 0;
@@ -151,6 +155,9 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
   if (f.execution().reduction) sketch.rowOffset = f.execution().reduction->rowOffset();
 
   std::vector<double> h(d * d), factor, p(d), cp;
+  SketchReport report;
+  bool havePreconditioner = false;
+  int lastCgSteps = 0;
   Scratch cgScratch;
   double mu = 0.0;
   StopReason reason;
@@ -162,9 +169,21 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
       return run.finish(at, StopReason::Overflow, overflow, total.seconds());
     row.secondsSparse += lap.lap();
 
+    // newton-pcg keeps the last preconditioner while CG converges fast with it: it only has to stay
+    // spectrally close to the Hessian, which moves little once the iteration is local, and a new
+    // sketch costs an embedding pass and a k × d Gram (docs/performance.md). Deterministic: the
+    // decision follows CG's step counts, never a clock.
+    const bool reuse = preconditioner && havePreconditioner && report.kind != SketchKind::None && mu == 0.0 &&
+                       lastCgSteps <= kReuseCgSteps;
+    if (reuse) {
+      row.sketch = report.kind;
+      row.sketchRows = report.rows;
+      row.negativePart = report.negativePart;
+      row.mu = mu;
+    }
+    if (!reuse) {
     std::fill(h.begin(), h.end(), 0.0);
     sketch.seed = Rng::derive(o.seed, static_cast<uint64_t>(run.iterations()));
-    SketchReport report;
     try {
       report = sketchGram(f.matrix(), at.terms.D.data(), sketch, h.data());
       // Each process sketched (or formed exactly) its own rows' part: the sum of the d × d Grams is
@@ -188,6 +207,8 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
                         "the Hessian approximation stayed indefinite with damping up to 1e8 times its largest diagonal entry",
                         total.seconds());
     row.mu = mu;
+    havePreconditioner = true;
+    }
     // With the exact product the factor is the Newton system's own: CG would stop after one step
     // at what the triangular solves give directly.
     if (o.method == Method::NewtonPcg && report.kind != SketchKind::None) {
@@ -196,6 +217,7 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
       const PcgOutcome cg = preconditionedCg(f, at, factor, mu, initialGradNorm, target, o.maxInnerIterations, p, cgScratch,
                                              o.cancelFlag);
       row.innerIterations = cg.iterations;
+      lastCgSteps = cg.iterations;
       row.secondsSparse += cg.secondsSparse;
       row.secondsDense += cg.secondsDense;
       lap.lap();
