@@ -51,6 +51,8 @@ interface RankReport {
   bytes: number;
   innerIterations: number;
   backtracks: number;
+  /** Iterations that formed a new Hessian approximation (newton-pcg keeps its preconditioner otherwise: secondsSketch 0). */
+  grams: number;
   nnz: number;
 }
 
@@ -70,6 +72,7 @@ const { distributed } = require(${JSON.stringify(INDEX)});
       sparsePerIteration: med((t) => t.secondsSparse), sketchPerIteration: med((t) => t.secondsSketch), densePerIteration: med((t) => t.secondsDense),
       allreduces: r.communication.allreduces, bytes: r.communication.bytes,
       innerIterations: rows.reduce((s, t) => s + t.innerIterations, 0), backtracks: rows.reduce((s, t) => s + t.backtracks, 0),
+      grams: rows.filter((t) => t.secondsSketch > 0).length,
       nnz: shard.problem.nnz,
     });
   }
@@ -135,11 +138,12 @@ async function main(): Promise<void> {
   console.log('\n## 2. Bytes per iteration per rank: measured (the reduction\'s own count) against the formula\n');
   // docs/distributed.md: a loss evaluation reduces 5 numbers (softmax max 1, sum 1; loss, α, γ 3);
   // an accepted point 2 (α, γ with derivatives; not at the start) and 3d (∇L and CᵀU); the Gram d²;
-  // a CG step d + 2.
+  // a CG step d + 2. newton-pcg reduces a d × d Gram only in the iterations that form a new
+  // preconditioner (docs/performance.md).
   const rows = two.reports.map((r) => {
     const evaluations = r.iterations + 1 + r.backtracks; // the start, and each line-search trial
     const accepted = r.iterations + 1; // points whose gradient and CᵀU were formed
-    const formula = 8 * (5 * evaluations + 3 * d * accepted + r.iterations * (2 + d * d) + r.innerIterations * (d + 2));
+    const formula = 8 * (5 * evaluations + 3 * d * accepted + 2 * r.iterations + r.grams * d * d + r.innerIterations * (d + 2));
     return [r.method, r.iterations, r.bytes / r.iterations, formula / r.iterations, r.bytes / formula];
   });
   console.log(table(['method', 'iterations', 'measured B/it', 'formula B/it', 'ratio'], rows));
