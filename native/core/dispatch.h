@@ -5,6 +5,9 @@
 // (AVX-512), x86-64-v3 (AVX2 + FMA) and the baseline — and an ifunc resolver picks one when the addon
 // is loaded, from what the CPU reports. OpenBLAS and LAPACK dispatch by themselves.
 //
+// A marked function must not throw (nor allocate, which may throw std::bad_alloc): an exception
+// thrown inside a clone ended in std::terminate with GCC 12, not in its caller's handler.
+//
 // Mark only functions whose loops the compiler vectorises and whose time matters; each clone costs
 // code size. The build forbids fused multiply-adds (-ffp-contract=off, binding.gyp) and the compiler
 // does not reorder floating-point sums, so every clone rounds exactly as the baseline does.

@@ -45,14 +45,17 @@ namespace {
 // The scattered part for output columns [j0, j1): every row, only its entries in that range.
 // Each entry of M is updated by one call, rows in order, so the result does not depend on how the
 // columns were split among threads.
+// Returns false when the cancel flag stopped it, and never throws: an exception thrown inside a
+// target_clones function ended in std::terminate here (GCC 12; found by test/solve.test.ts, an
+// aborted solve), so no function marked SOFTNEWTON_DISPATCH may throw or allocate.
 SOFTNEWTON_DISPATCH
-void scatterGramColumns(const MatrixView& c, const double* weight, int64_t j0, int64_t j1, int64_t threshold,
+bool scatterGramColumns(const MatrixView& c, const double* weight, int64_t j0, int64_t j1, int64_t threshold,
                         double* m, const Parallel& par) {
   const int64_t d = c.cols;
   const int32_t* idx = c.indices;
   const double* val = c.values;
   for (int64_t i = 0; i < c.rows; ++i) {
-    if ((i & (kCancelCheckRows - 1)) == 0) par.checkCancel();
+    if ((i & (kCancelCheckRows - 1)) == 0 && par.cancelled()) return false;
     const int32_t begin = c.indptr[i], end = c.indptr[i + 1];
     const double w = weight[i];
     if (w == 0.0 || end == begin || end - begin >= threshold) continue;
@@ -78,6 +81,7 @@ void scatterGramColumns(const MatrixView& c, const double* weight, int64_t j0, i
       for (; q <= p; ++q) column[idx[q]] += wp * val[q];
     }
   }
+  return true;
 }
 
 }  // namespace
@@ -94,7 +98,9 @@ void accumulateGramParallel(const MatrixView& c, const double* weight, double* m
     bound[0] = 0;
     for (int p = 1; p < parts; ++p)
       bound[p] = std::min<int64_t>(d, static_cast<int64_t>(std::llround(d * std::sqrt(static_cast<double>(p) / parts))));
-    runParts(parts, [&](int part) { scatterGramColumns(c, weight, bound[part], bound[part + 1], threshold, m, par); });
+    runParts(parts, [&](int part) {
+      if (!scatterGramColumns(c, weight, bound[part], bound[part + 1], threshold, m, par)) throw PassCancelled();
+    });
   }
   // Rows with many entries, D > 0 and D < 0 apart, staged as √|D_i| c_i in blocks for BLAS-3.
   const int64_t blockRows = std::max<int64_t>(1, std::min(kBlockRows, n));
@@ -121,7 +127,6 @@ void accumulateGramParallel(const MatrixView& c, const double* weight, double* m
   flush();
 }
 
-SOFTNEWTON_DISPATCH
 void accumulateGram(const MatrixView& c, const double* weight, const int64_t* rowList, int64_t count,
                     double* m, const Parallel& par) {
   const int64_t d = c.cols;
