@@ -26,6 +26,7 @@
       "native/binding/generate.cc",
       "native/binding/sketch_binding.cc",
       "native/binding/solve_binding.cc",
+      "native/binding/solve_io.cc",
       "native/binding/certify_binding.cc",
       "native/binding/cpu_binding.cc",
       "native/binding/limits_binding.cc"
@@ -101,6 +102,7 @@
           ],
           "sources": [
             "native/binding/convert.cc",
+            "native/binding/solve_io.cc",
             "native/distributed/mpi_reduction.cc",
             "native/distributed/addon.cc"
           ],

@@ -5,6 +5,7 @@
 
 #include "binding/addon.h"
 #include "binding/convert.h"
+#include "binding/solve_io.h"
 #include "core/linalg.h"
 
 namespace softnewton::binding {
@@ -39,33 +40,7 @@ ProblemHandle::ProblemHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
   if (info.Length() < 1 || !info[0].IsObject()) fail(env, "problem: expected an object");
   Napi::Object o = info[0].As<Napi::Object>();
 
-  MatrixView c;
-  c.rows = requireCount(o, "rows", 0, INT32_MAX - 1);
-  c.cols = requireCount(o, "cols", 1, INT32_MAX - 1);
-  int64_t indicesLength = 0, valuesLength = 0, denseLength = 0;
-  if (!o.Get("data").IsUndefined()) {
-    if (c.cols > 0 && c.rows > INT64_MAX / c.cols) fail(env, "C: rows * cols overflows");
-    auto data = requireFloat64Array(env, o.Get("data"), "C.data", c.rows * c.cols);
-    keep(data);
-    // A zero-length typed array has no data pointer; the view needs a non-null one to be dense.
-    static const double kNoRows = 0.0;
-    c.dense = data.ElementLength() > 0 ? data.Data() : &kNoRows;
-    denseLength = static_cast<int64_t>(data.ElementLength());
-  } else {
-    auto indptr = requireInt32Array(env, requireField(o, "indptr"), "C.indptr", c.rows + 1);
-    auto indices = requireInt32Array(env, requireField(o, "indices"), "C.indices", -1);
-    auto values = requireFloat64Array(env, requireField(o, "values"), "C.values", -1);
-    keep(indptr);
-    keep(indices);
-    keep(values);
-    c.indptr = indptr.Data();
-    c.indices = indices.Data();
-    c.values = values.Data();
-    indicesLength = static_cast<int64_t>(indices.ElementLength());
-    valuesLength = static_cast<int64_t>(values.ElementLength());
-  }
-  const std::string invalid = validate(c, indicesLength, valuesLength, denseLength);
-  if (!invalid.empty()) fail(env, invalid);
+  const MatrixView c = parseMatrix(env, o, [this](Napi::TypedArray a) { keep(a); });
 
   ModelSpec spec;
   parseModelFields(env, o, c.rows, true, spec, [this](Napi::TypedArray a) { keep(a); });

@@ -7,24 +7,13 @@
 #include "binding/addon.h"
 #include "binding/convert.h"
 #include "binding/problem_handle.h"
+#include "binding/solve_io.h"
 #include "core/limits.h"
 #include "core/solver/solver.h"
 
 namespace softnewton::binding {
 
 namespace {
-
-Method parseMethod(Napi::Env env, const std::string& name) {
-  for (Method m : {Method::ApproxNewton, Method::Newton, Method::NewtonPcg, Method::GradientDescent, Method::Lbfgs})
-    if (name == methodName(m)) return m;
-  fail(env, "method: unknown method '" + name + "'");
-}
-
-SketchKind parseSketch(Napi::Env env, const std::string& name) {
-  SketchKind kind;
-  if (!parseSketchKind(name, &kind)) fail(env, "sketch: unknown sketch '" + name + "'");
-  return kind;
-}
 
 // Everything a solve needs, copied out of JavaScript on the main thread (the "baton").
 struct SolveJob {
@@ -39,16 +28,6 @@ struct SolveJob {
   }
 };
 
-std::vector<double> optionalPoint(Napi::Env env, const Napi::Object& o, const char* field, int64_t d) {
-  Napi::Value v = o.Get(field);
-  if (v.IsUndefined() || v.IsNull()) return {};
-  auto a = requireFloat64Array(env, v, field, d);
-  std::vector<double> out(a.Data(), a.Data() + d);
-  for (double x : out)
-    if (!std::isfinite(x)) fail(env, std::string(field) + ": must be finite");
-  return out;
-}
-
 SolveJob parseJob(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   ProblemHandle& handle = unwrapProblem(env, info[0], "problem");
@@ -57,65 +36,11 @@ SolveJob parseJob(const Napi::CallbackInfo& info) {
   SolveJob job;
   job.objective = &handle.objective(env);
   const int64_t d = job.objective->dim();
-  SolverOptions& s = job.options;
-  s.method = parseMethod(env, requireString(o, "method"));
-  s.sketch.kind = parseSketch(env, requireString(o, "sketch"));
-  s.sketch.rows = requireCount(o, "sketchRows", 0, limits::kMaxSketchRows);
-  s.sketch.osnapNonzeros = static_cast<int>(requireCount(o, "osnapNonzeros", 1, limits::kMaxOsnapNonzeros));
-  s.threads = static_cast<int>(requireCount(o, "threads", 1, kMaxThreads));
-  s.eps0 = requireNumber(o, "eps0");
-  if (!(s.eps0 > limits::kEps0Above && s.eps0 < limits::kEps0Below)) fail(env, "eps0: must be in (0, 1)");
-  s.tol = requireNumber(o, "tol");
-  s.atol = requireNumber(o, "atol");
-  s.decrementTol = requireNumber(o, "decrementTol");
-  if (s.tol < 0 || s.atol < 0 || s.decrementTol < 0) fail(env, "tol: tolerances must be >= 0");
-  s.maxIterations = static_cast<int>(requireCount(o, "maxIter", 0, limits::kMaxIterations));
-  s.maxInnerIterations = static_cast<int>(requireCount(o, "maxInner", 1, limits::kMaxInnerIterations));
-  s.lbfgsMemory = static_cast<int>(requireCount(o, "lbfgsMemory", 1, limits::kMaxLbfgsMemory));
-  s.seed = requireSeed(o, "seed");
+  job.options = parseSolverOptions(env, o);
   job.x0 = optionalPoint(env, o, "x0", d);
   job.hasX0 = !job.x0.empty();
   job.xStar = optionalPoint(env, o, "xStar", d);
   return job;
-}
-
-Napi::Object traceRowToJs(Napi::Env env, const TraceRow& r) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("iteration", r.iteration);
-  o.Set("loss", r.loss);
-  o.Set("gradNorm", r.gradNorm);
-  o.Set("step", r.step);
-  o.Set("backtracks", r.backtracks);
-  o.Set("mu", r.mu);
-  o.Set("decrement", std::isnan(r.decrement) ? env.Null() : Napi::Number::New(env, r.decrement));
-  o.Set("sketch", sketchName(r.sketch));
-  o.Set("sketchRows", static_cast<double>(r.sketchRows));
-  o.Set("negativePart", r.negativePart);
-  o.Set("innerIterations", r.innerIterations);
-  o.Set("secondsSparse", r.secondsSparse);
-  o.Set("secondsSketch", r.secondsSketch);
-  o.Set("secondsDense", r.secondsDense);
-  o.Set("seconds", r.seconds);
-  o.Set("distance", std::isnan(r.distance) ? env.Null() : Napi::Number::New(env, r.distance));
-  return o;
-}
-
-Napi::Object resultToJs(Napi::Env env, const SolveResult& r) {
-  Napi::Object o = Napi::Object::New(env);
-  auto x = Napi::Float64Array::New(env, r.x.size());
-  if (!r.x.empty()) std::memcpy(x.Data(), r.x.data(), sizeof(double) * r.x.size());
-  o.Set("x", x);
-  o.Set("loss", r.loss);
-  o.Set("gradNorm", r.gradNorm);
-  o.Set("iterations", r.iterations);
-  o.Set("converged", r.converged);
-  o.Set("stopReason", stopReasonName(r.stopReason));
-  o.Set("message", r.message);
-  o.Set("seconds", r.seconds);
-  Napi::Array trace = Napi::Array::New(env, r.trace.size());
-  for (size_t i = 0; i < r.trace.size(); ++i) trace.Set(static_cast<uint32_t>(i), traceRowToJs(env, r.trace[i]));
-  o.Set("trace", trace);
-  return o;
 }
 
 class SolveWorker : public Napi::AsyncProgressQueueWorker<TraceRow> {

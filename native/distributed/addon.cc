@@ -16,19 +16,15 @@
 #include <vector>
 
 #include "binding/convert.h"
+#include "binding/solve_io.h"
 #include "core/solver/solver.h"
 #include "distributed/mpi_reduction.h"
 
 namespace softnewton::distributed {
 
 using binding::fail;
-using binding::requireCount;
 using binding::requireField;
 using binding::requireFloat64Array;
-using binding::requireInt32Array;
-using binding::requireNumber;
-using binding::requireSeed;
-using binding::requireString;
 
 namespace {
 
@@ -90,44 +86,6 @@ Napi::Value PreconditionerRows(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(preconditionerRows(static_cast<int64_t>(rows), static_cast<int64_t>(cols))));
 }
 
-Method parseMethod(Napi::Env env, const std::string& name) {
-  for (Method m : {Method::ApproxNewton, Method::Newton, Method::NewtonPcg, Method::GradientDescent, Method::Lbfgs})
-    if (name == methodName(m)) return m;
-  fail(env, "method: unknown method '" + name + "'");
-}
-
-std::vector<double> optionalPoint(Napi::Env env, const Napi::Object& o, const char* field, int64_t d) {
-  Napi::Value v = o.Get(field);
-  if (v.IsUndefined() || v.IsNull()) return {};
-  auto a = requireFloat64Array(env, v, field, d);
-  std::vector<double> out(a.Data(), a.Data() + d);
-  for (double x : out)
-    if (!std::isfinite(x)) fail(env, std::string(field) + ": must be finite");
-  return out;
-}
-
-Napi::Object traceRowToJs(Napi::Env env, const TraceRow& r) {
-  auto nullable = [&](double v) { return std::isnan(v) ? env.Null() : Napi::Number::New(env, v); };
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("iteration", r.iteration);
-  o.Set("loss", r.loss);
-  o.Set("gradNorm", r.gradNorm);
-  o.Set("distance", nullable(r.distance));
-  o.Set("step", r.step);
-  o.Set("backtracks", r.backtracks);
-  o.Set("mu", r.mu);
-  o.Set("decrement", nullable(r.decrement));
-  o.Set("sketch", sketchName(r.sketch));
-  o.Set("sketchRows", static_cast<double>(r.sketchRows));
-  o.Set("negativePart", r.negativePart);
-  o.Set("innerIterations", r.innerIterations);
-  o.Set("secondsSparse", r.secondsSparse);
-  o.Set("secondsSketch", r.secondsSketch);
-  o.Set("secondsDense", r.secondsDense);
-  o.Set("seconds", r.seconds);
-  return o;
-}
-
 // One rank's share of a distributed solve, with everything copied or referenced on the main thread.
 class SolveWorker : public Napi::AsyncProgressQueueWorker<TraceRow> {
  public:
@@ -142,58 +100,22 @@ class SolveWorker : public Napi::AsyncProgressQueueWorker<TraceRow> {
   void parse(const Napi::Object& o, const Napi::Object& options, int64_t rowOffset) {
     Napi::Env env = o.Env();
     Job& j = requireJob(env);
+    matrix_ = binding::parseMatrix(env, o, [](Napi::TypedArray) {});  // spec_ keeps the arrays alive
     MatrixView& c = matrix_;
-    c.rows = requireCount(o, "rows", 0, INT32_MAX - 1);
-    c.cols = requireCount(o, "cols", 1, INT32_MAX - 1);
-    int64_t indicesLength = 0, valuesLength = 0, denseLength = 0;
-    if (!o.Get("data").IsUndefined()) {
-      if (c.rows > INT64_MAX / c.cols) fail(env, "C: rows * cols overflows");
-      auto data = requireFloat64Array(env, o.Get("data"), "C.data", c.rows * c.cols);
-      static const double kNoRows = 0.0;
-      c.dense = data.ElementLength() > 0 ? data.Data() : &kNoRows;
-      denseLength = static_cast<int64_t>(data.ElementLength());
-    } else {
-      auto indptr = requireInt32Array(env, requireField(o, "indptr"), "C.indptr", c.rows + 1);
-      auto indices = requireInt32Array(env, requireField(o, "indices"), "C.indices", -1);
-      auto values = requireFloat64Array(env, requireField(o, "values"), "C.values", -1);
-      c.indptr = indptr.Data();
-      c.indices = indices.Data();
-      c.values = values.Data();
-      indicesLength = static_cast<int64_t>(indices.ElementLength());
-      valuesLength = static_cast<int64_t>(values.ElementLength());
-    }
-    const std::string invalid = validate(c, indicesLength, valuesLength, denseLength);
-    if (!invalid.empty()) fail(env, invalid);
     binding::parseModelFields(env, o, c.rows, true, model_, [](Napi::TypedArray) {});
     auto target = requireFloat64Array(env, requireField(o, "target"), "b", c.rows);
     for (size_t i = 0; i < target.ElementLength(); ++i)
       if (!std::isfinite(target.Data()[i])) fail(env, "b: must be finite (row " + std::to_string(i) + ")");
     model_.target = target.Data();
 
+    options_ = binding::parseSolverOptions(env, options);
     SolverOptions& s = options_;
-    s.method = parseMethod(env, requireString(options, "method"));
-    if (!parseSketchKind(requireString(options, "sketch"), &s.sketch.kind)) fail(env, "sketch: unknown sketch");
-    s.sketch.rows = requireCount(options, "sketchRows", 0, INT32_MAX);
-    s.sketch.osnapNonzeros = static_cast<int>(requireCount(options, "osnapNonzeros", 1, 64));
-    s.threads = static_cast<int>(requireCount(options, "threads", 1, kMaxThreads));
-    s.eps0 = requireNumber(options, "eps0");
-    if (!(s.eps0 > 0 && s.eps0 < 1)) fail(env, "eps0: must be in (0, 1)");
-    s.tol = requireNumber(options, "tol");
-    s.atol = requireNumber(options, "atol");
-    s.decrementTol = requireNumber(options, "decrementTol");
-    if (s.tol < 0 || s.atol < 0 || s.decrementTol < 0) fail(env, "tol: tolerances must be >= 0");
-    s.maxIterations = static_cast<int>(requireCount(options, "maxIter", 0, 1000000));
-    s.maxInnerIterations = static_cast<int>(requireCount(options, "maxInner", 1, 100000));
-    s.lbfgsMemory = static_cast<int>(requireCount(options, "lbfgsMemory", 1, 1000));
-    s.seed = requireSeed(options, "seed");
-    x0_ = optionalPoint(env, options, "x0", c.cols);
-    xStar_ = optionalPoint(env, options, "xStar", c.cols);
+    x0_ = binding::optionalPoint(env, options, "x0", c.cols);
+    xStar_ = binding::optionalPoint(env, options, "xStar", c.cols);
     s.xStar = xStar_.empty() ? nullptr : xStar_.data();
     s.cancelFlag = &stopFlag_;
     reduction_ = std::make_unique<MpiReduction>(j.comm, rowOffset);
     objective_ = std::make_unique<Objective>(c, model_);
-    // The seam (core/reduce.h): the objective's sums over rows and the solver's sketches and line
-    // search go through the reduction.
     // The seam (core/reduce.h): the solve runs every sum over rows through the reduction.
     s.reduction = reduction_.get();
   }
@@ -216,7 +138,7 @@ class SolveWorker : public Napi::AsyncProgressQueueWorker<TraceRow> {
     Napi::HandleScope scope(Env());
     for (size_t i = 0; i < count; ++i) {
       try {
-        onIteration_.Value().Call({traceRowToJs(Env(), rows[i])});
+        onIteration_.Value().Call({binding::traceRowToJs(Env(), rows[i])});
       } catch (const Napi::Error& e) {
         // A progress callback is local: stopping this rank alone would leave the others waiting,
         // so the failure ends the job.
@@ -228,21 +150,7 @@ class SolveWorker : public Napi::AsyncProgressQueueWorker<TraceRow> {
 
   void OnOK() override {
     Napi::Env env = Env();
-    Napi::Object r = Napi::Object::New(env);
-    auto x = Napi::Float64Array::New(env, result_.x.size());
-    if (!result_.x.empty()) std::memcpy(x.Data(), result_.x.data(), sizeof(double) * result_.x.size());
-    r.Set("x", x);
-    r.Set("loss", result_.loss);
-    r.Set("gradNorm", result_.gradNorm);
-    r.Set("iterations", result_.iterations);
-    r.Set("converged", result_.converged);
-    r.Set("stopReason", stopReasonName(result_.stopReason));
-    r.Set("message", result_.message);
-    r.Set("seconds", result_.seconds);
-    Napi::Array trace = Napi::Array::New(env, result_.trace.size());
-    for (size_t i = 0; i < result_.trace.size(); ++i)
-      trace.Set(static_cast<uint32_t>(i), traceRowToJs(env, result_.trace[i]));
-    r.Set("trace", trace);
+    Napi::Object r = binding::resultToJs(env, result_);
     const Traffic t = reduction_->traffic();
     Napi::Object traffic = Napi::Object::New(env);
     traffic.Set("allreduces", static_cast<double>(t.calls));
