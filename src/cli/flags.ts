@@ -2,7 +2,9 @@
  * Command-line flags made from the option schema (src/options.ts): each command declares which
  * options it takes, and their flags, help text, parsing and error messages all come from there.
  * A flag's value is parsed with the option's own range, and errors name the flag
- * (`--eps0: expected a finite number > 0 and < 1, received "1.5"`).
+ * (`--eps0: expected a finite number > 0 and < 1, received "1.5"`). The model flags (`--model`,
+ * `--unit`, `--scale`, …) are made the same way from MODEL_OPTIONS; an API error about any option's
+ * field is reported under its flag through flagFor / flagsByField.
  */
 import { Command } from 'commander';
 import { MODEL_OPTIONS, OptionSpec, optionRange, SOLVE_OPTIONS } from '../options';
