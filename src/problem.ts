@@ -81,17 +81,17 @@ export class Problem {
     this.b = shareArray(requireVector('b', b, this.rows));
     const o = options ?? {};
     if (typeof o !== 'object') throw new InputError('options', 'expected an object');
-    // Ranges and defaults are the schema's (src/options.ts, MODEL_OPTIONS).
+    // Ranges and defaults are the schema's (src/options.ts, MODEL_OPTIONS); null means omitted, as before.
     const rowOption = (name: 'scale' | 'bias' | 'w', value: unknown) => shareArray(checkOption(modelOption(name), value, name, this.rows) as Float64Array);
-    this.model = checkOption(modelOption('model'), o.model) as ModelName;
-    this.unit = checkOption(modelOption('unit'), o.unit) as UnitName;
+    this.model = checkOption(modelOption('model'), o.model ?? undefined) as ModelName;
+    this.unit = checkOption(modelOption('unit'), o.unit ?? undefined) as UnitName;
     requireSoftmaxDefaults(this.model, o);
     const scale = o.scale ?? defaultScale(this.model);
     this.scale = rowOption('scale', scale === 'n' ? this.rows : scale);
     this.scaleRule = scale === 'n' ? 'n' : this.scale.length === 1 ? this.scale[0] : 'per-row';
-    this.bias = rowOption('bias', o.bias);
-    this.w = rowOption('w', o.w);
-    this.ridge = checkOption(modelOption('ridge'), o.ridge) as number;
+    this.bias = rowOption('bias', o.bias ?? undefined);
+    this.w = rowOption('w', o.w ?? undefined);
+    this.ridge = checkOption(modelOption('ridge'), o.ridge ?? undefined) as number;
     try {
       this.handle = new (native().NativeProblem)(this.spec());
     } catch (error) {

@@ -127,6 +127,9 @@ test("a Problem's model options are the schema's: its defaults, its ranges, the 
   field({ scale: 'm' }, 'scale', /^scale: /);
   field({ bias: [1, 2] }, 'bias', /^bias: /);
   assert.equal(new Problem(C, b, { scale: 'n' }).scale[0], 3);
+  // null is an omitted option, as it was before the schema.
+  const nulls = new Problem(C, b, { model: null, unit: null, bias: null, w: null, ridge: null } as unknown as object);
+  assert.deepEqual([nulls.model, nulls.unit, nulls.bias[0], nulls.w[0], nulls.ridge], ['softmax-unit', 'identity', 0, 0, 0]);
 });
 
 test('CLI errors name the flag the schema gives an option (flagFor), for solve and model options alike', () => {
