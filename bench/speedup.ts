@@ -4,13 +4,14 @@
  * passes on 1 and 2 threads; the result is bit-identical either way).
  *
  * Multi-start runs through the piscina pool (solve({ starts, pool }), a pool of 2 workers against a
- * pool of 1, one BLAS thread per worker), beside two concurrent plain `solve()` calls (each on a
- * libuv thread) against solveSync one after another. When the pool's own benchmark
- * (bench/parallel.ts) has landed, its figures are added from a run of that script in this same run.
+ * pool of 1, one BLAS thread per worker; both must give the same losses), beside two concurrent
+ * plain `solve()` calls (each on a libuv thread) against solveSync one after another.
+ *
+ * This is the one measurement of the parallel speed-ups: `npm run bench` runs it as section 6 and
+ * bench/parallel.ts runs it alone (it used to measure the same things with its own code and report
+ * other figures).
  */
-import { execFileSync, spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { spawn } from 'node:child_process';
 import { createPool, solve, solveSync, SolveOptions } from '../src';
 import { benchAddon, blasThreads, fmt, load, log, median, newSection, now, planted, Section, Settings, table } from './common';
 
@@ -21,16 +22,6 @@ export interface SpeedupSummary {
   availableBefore: number;
   availableAfter: number;
   sketch: { label: string; speedup: number }[];
-}
-
-/** Whether a file of the source tree is committed (a work-in-progress file of a concurrent change is not measured); true outside a git checkout. */
-function landed(file: string): boolean {
-  try {
-    execFileSync('git', ['ls-files', '--error-unmatch', file], { cwd: path.join(__dirname, '..', '..'), stdio: 'ignore' });
-    return true;
-  } catch (error) {
-    return (error as { status?: number }).status === undefined || !fs.existsSync(path.join(__dirname, '..', '..', '.git'));
-  }
 }
 
 /** Runs a fixed CPU-bound loop in `count` child processes at once; resolves to the wall seconds. */
@@ -51,14 +42,19 @@ export async function availableParallelism(): Promise<number> {
   return (2 * one) / two;
 }
 
-export async function runSpeedup(settings: Settings): Promise<{ section: Section; summary: SpeedupSummary }> {
+/**
+ * Section 6. `sizeFactor` (default 1) scales every problem's rows down, for a smoke run of
+ * bench/parallel.ts (`--smoke`); the report's figures are from factor 1.
+ */
+export async function runSpeedup(settings: Settings, { sizeFactor = 1 }: { sizeFactor?: number } = {}): Promise<{ section: Section; summary: SpeedupSummary }> {
+  const rowsOf = (rows: number) => Math.max(200, Math.round(rows * sizeFactor));
   const section = newSection('6. Parallel speed-ups');
   section.markdown.push(`Load at start: ${load()}.`);
   const defaultThreads = blasThreads();
   const starts = 4;
   const p = planted('dense rows', settings.full
-    ? { rows: 100_000, cols: 200, density: 1, seed: 61, conditioning: 100 }
-    : { rows: 30_000, cols: 100, density: 1, seed: 61, conditioning: 100 });
+    ? { rows: rowsOf(100_000), cols: 200, density: 1, seed: 61, conditioning: 100 }
+    : { rows: rowsOf(30_000), cols: 100, density: 1, seed: 61, conditioning: 100 });
   const options: SolveOptions = { method: 'newton-pcg', sketch: 'leverage', tol: 1e-10 };
   const repeats = settings.full ? 3 : 2;
   log('speedup: multi-start');
@@ -88,11 +84,13 @@ export async function runSpeedup(settings: Settings): Promise<{ section: Section
     await solve(p.problem, { ...options, starts: 2, pool: pool2 }); // workers load the addon and the problem
     for (let r = 0; r < repeats; r++) {
       let t = now();
-      await solve(p.problem, { ...options, seed: 1, starts, pool: pool1 });
+      const a = await solve(p.problem, { ...options, seed: 1, starts, pool: pool1 });
       poolSerial.push(now() - t);
       t = now();
-      await solve(p.problem, { ...options, seed: 1, starts, pool: pool2 });
+      const b = await solve(p.problem, { ...options, seed: 1, starts, pool: pool2 });
       poolParallel.push(now() - t);
+      // Like for like: the same starts, the same bits, whatever the pool.
+      if (a.starts!.some((s, i) => s.loss !== b.starts![i].loss)) throw new Error('the pools of 1 and 2 workers disagree: the comparison is not like for like');
     }
   } finally {
     await Promise.all([pool1.close(), pool2.close()]);
@@ -123,8 +121,8 @@ export async function runSpeedup(settings: Settings): Promise<{ section: Section
   log('speedup: parallel sketching');
   const addon = benchAddon();
   const cases = [
-    planted('sparse rows n=2.5e5 d=200 (20/row)', { rows: 250_000, cols: 200, density: 0.1, seed: 62 }),
-    planted(`dense rows n=${settings.full ? 100_000 : 30_000} d=${settings.full ? 200 : 100}`, { rows: settings.full ? 100_000 : 30_000, cols: settings.full ? 200 : 100, density: 1, seed: 63 }),
+    planted(`sparse rows n=${rowsOf(250_000)} d=200 (20/row)`, { rows: rowsOf(250_000), cols: 200, density: 0.1, seed: 62 }),
+    planted(`dense rows n=${rowsOf(settings.full ? 100_000 : 30_000)} d=${settings.full ? 200 : 100}`, { rows: rowsOf(settings.full ? 100_000 : 30_000), cols: settings.full ? 200 : 100, density: 1, seed: 63 }),
   ];
   const rows: (string | number)[][] = [];
   const summary: SpeedupSummary = { multiStart, available, availableBefore, availableAfter, sketch: [] };
@@ -149,20 +147,6 @@ export async function runSpeedup(settings: Settings): Promise<{ section: Section
     `**Parallel sketching** (\`threads\` option: row passes on 1 or 2 threads; OpenBLAS at its default ${defaultThreads} threads for the d × d part either way); median of ${settings.full ? 7 : 5}.\n\n` +
       table(['data', 'sketch', 'k', '1 thread ms', '2 threads ms', 'speed-up'], rows),
   );
-  // The pool's own benchmark (bench/parallel.ts, issue 4), when it is part of this checkout: its
-  // multi-start through the piscina pool and its sketch-threads figures, run here in the same run.
-  const poolBench = path.join(__dirname, 'parallel.js');
-  if (fs.existsSync(poolBench) && fs.existsSync(path.join(__dirname, '..', 'src', 'pool', 'pool.js')) && landed('bench/parallel.ts') && landed('src/pool/pool.ts')) {
-    log('speedup: the pool\'s bench/parallel.ts');
-    try {
-      const out = execFileSync(process.execPath, [poolBench, ...(settings.full ? [] : ['--quick'])], { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'pipe'], timeout: 15 * 60 * 1000 });
-      section.markdown.push('**The pool\'s measurements** (`node dist/bench/parallel.js' + (settings.full ? '' : ' --quick') + '`, the piscina pool of src/pool/, run now):\n\n' + out.trim());
-    } catch (error) {
-      section.markdown.push(`The pool's bench/parallel.ts failed in this run: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
-    }
-  } else {
-    section.markdown.push('The piscina pool (src/pool/) and its bench/parallel.ts had not landed in this checkout when this run was made: the multi-start above uses concurrent `solve()` calls.');
-  }
   section.markdown.push(`Load at end: ${load()}.`);
   return { section, summary };
 }

@@ -13,10 +13,11 @@
 import type { NativeLimits } from './addon';
 import { InputError } from './errors';
 import { native } from './native';
-import { METHODS, SKETCHES } from './types';
-import { invalid, NumberRange, requireChoice, requireInteger, requireNumber, requireVector } from './validate';
+import { METHODS, MODELS, SKETCHES, UNITS } from './types';
+import { invalid, NumberRange, requireChoice, requireInteger, requireNumber, requireRowParameter, requireVector } from './validate';
 
-export type OptionType = 'choice' | 'choiceList' | 'boolean' | 'integer' | 'number' | 'vector' | 'function' | 'signal' | 'pool';
+/** `rowNumber`: one number for every row, or one per row (a model's scale, bias and weights). */
+export type OptionType = 'choice' | 'choiceList' | 'boolean' | 'integer' | 'number' | 'rowNumber' | 'vector' | 'function' | 'signal' | 'pool';
 
 /** Where a value comes from: the API (any value of the type) or a command-line flag (a string). */
 export type Via = 'api' | 'flag';
@@ -29,8 +30,12 @@ export interface OptionSpec {
   choices?: readonly string[];
   /** For `integer` and `number`: the accepted range (native limits where the native code has them). */
   range?: (limits: NativeLimits, via: Via) => NumberRange;
+  /** For `rowNumber`: words accepted besides numbers (`n`, the number of rows, for the scale). */
+  words?: readonly string[];
   /** The value an omitted option takes; a function when it depends on the machine. Absent: none. */
   default?: string | number | boolean | (() => number);
+  /** Model options: the default where a model has its own (the scale's is 1 but for softmax-unit). */
+  defaultByModel?: Readonly<Record<string, string | number>>;
   /** The default as the docs and the help state it. */
   defaultText: string;
   /** The command-line flag and its argument (`--sketch-rows <k>`); absent when the CLI has none. */
@@ -88,6 +93,40 @@ export const SOLVE_OPTIONS: readonly OptionSpec[] = [
     help: 'the SolverPool to run in' },
 ];
 
+/**
+ * The model options of a Problem (src/problem.ts), in the order the docs list them. `w` and `ridge`
+ * are the objective's regularisation: commands that only generate data have no flags for them.
+ */
+export const MODEL_OPTIONS: readonly OptionSpec[] = [
+  { name: 'model', type: 'choice', choices: MODELS, default: 'softmax-unit', defaultText: 'softmax-unit', flag: '--model <name>',
+    help: 'the model: softmax-unit ½‖φ(a∘softmax(Cx) + c) − b‖², softmax ½‖softmax(Cx) − b‖² (φ = identity, a = 1, c = 0), relu-softmax (softmax after a ReLU; docs/math.md §2)' },
+  { name: 'unit', type: 'choice', choices: UNITS, default: 'identity', defaultText: 'identity', flag: '--unit <name>',
+    help: "the second layer's unit φ" },
+  // softmax(z) sums to 1, so each sᵢ is about 1/n: a = n puts a∘s at the scale of targets of order 1
+  // (with a = 1 real targets fit about as well as a constant). softmax's scale is 1 by definition.
+  { name: 'scale', type: 'rowNumber', words: ['n'], default: 'n', defaultByModel: { softmax: 1, 'relu-softmax': 1 },
+    defaultText: 'n for model softmax-unit, 1 for the others', flag: '--scale <a>',
+    help: "the second layer's scale a: a number, n for the number of rows, or (API) one value per row" },
+  { name: 'bias', type: 'rowNumber', default: 0, defaultText: '0', flag: '--bias <c>', help: "the second layer's bias c: a number or (API) one value per row" },
+  { name: 'w', type: 'rowNumber', range: nonNegative, default: 0, defaultText: '0', flag: '--w <w>',
+    help: 'the regularisation weights w of ½‖W C x‖²: a number (the same for every row) or (API) one value per row' },
+  { name: 'ridge', type: 'number', range: nonNegative, default: 0, defaultText: '0', flag: '--ridge <lambda>', help: 'the ridge λ of ½ λ‖x‖²' },
+];
+
+const MODEL_BY_NAME = new Map(MODEL_OPTIONS.map((s) => [s.name, s]));
+
+/** The spec of a model option by name. */
+export function modelOption(name: string): OptionSpec {
+  const spec = MODEL_BY_NAME.get(name);
+  if (!spec) throw new Error(`no model option ${name}`);
+  return spec;
+}
+
+/** The default of a model option for `model` (the scale's depends on it). */
+export function modelOptionDefault(spec: OptionSpec, model: string): string | number | boolean | undefined {
+  return spec.defaultByModel?.[model] ?? optionDefault(spec);
+}
+
 /** The default of `threads`: this thread's native thread count (the cores, unless set), within the native maximum. */
 export function defaultThreads(): number {
   return Math.max(1, Math.min(native().threads(), native().limits.threadsMax));
@@ -135,6 +174,10 @@ export function checkOption(spec: OptionSpec, value: unknown, field: string = sp
     }
     case 'number':
       return requireNumber(field, v, optionRange(spec));
+    case 'rowNumber':
+      // A word (the scale's `n`) is the caller's to evaluate: it needs the row count's meaning.
+      if (typeof v === 'string' && spec.words?.includes(v)) return v;
+      return requireRowParameter(field, v, length ?? 1, { min: optionRange(spec).min ?? -Infinity });
     case 'vector':
       return requireVector(field, v, length ?? 0);
     case 'function':
@@ -163,6 +206,10 @@ export function rangeText(spec: OptionSpec): string {
   if (spec.type === 'choiceList') return `a list of ${(spec.choices ?? []).map((c) => `\`${c}\``).join(', ')}`;
   if (spec.type === 'boolean') return 'true, false';
   if (spec.type === 'vector') return 'd numbers';
+  if (spec.type === 'rowNumber') {
+    const min = optionRange(spec).min;
+    return `${min !== undefined ? `number, ${min} ≤ x` : 'number'}${spec.words ? `, ${spec.words.map((w) => `\`${w}\``).join(', ')}` : ''}, or one per row`;
+  }
   if (spec.type === 'function') return 'a function';
   if (spec.type === 'signal') return 'an AbortSignal';
   if (spec.type === 'pool') return 'a SolverPool';

@@ -15,16 +15,17 @@ import { isDense, Matrix, nnz, validateMatrix } from './matrix';
 import { checkHessianMemory } from './limits';
 import type { NativeProblem, NativeProblemSpec } from './addon';
 import { matrixFields, native } from './native';
-import { HessianPieces, ModelName, MODELS, UnitName, UNITS } from './types';
-import { requireChoice, requireNumber, requireRowParameter, requireSoftmaxDefaults, requireVector } from './validate';
+import { checkOption, modelOption, modelOptionDefault } from './options';
+import { HessianPieces, ModelName, UnitName } from './types';
+import { requireSoftmaxDefaults, requireVector } from './validate';
 import { shareArray } from './pool/shared';
 
 export { MODELS, UNITS } from './types';
 export type { HessianPieces, ModelName, UnitName } from './types';
 
-/** The scale a model gets when none is given: see {@link ModelOptions.scale}. */
+/** The scale a model gets when none is given: see {@link ModelOptions.scale} (the rule is the schema's, src/options.ts). */
 export function defaultScale(model: ModelName): 'n' | 1 {
-  return model === 'softmax-unit' ? 'n' : 1;
+  return modelOptionDefault(modelOption('scale'), model) as 'n' | 1;
 }
 
 export interface ModelOptions {
@@ -80,15 +81,17 @@ export class Problem {
     this.b = shareArray(requireVector('b', b, this.rows));
     const o = options ?? {};
     if (typeof o !== 'object') throw new InputError('options', 'expected an object');
-    this.model = requireChoice('model', o.model ?? 'softmax-unit', MODELS);
-    this.unit = requireChoice('unit', o.unit ?? 'identity', UNITS);
+    // Ranges and defaults are the schema's (src/options.ts, MODEL_OPTIONS); null means omitted, as before.
+    const rowOption = (name: 'scale' | 'bias' | 'w', value: unknown) => shareArray(checkOption(modelOption(name), value, name, this.rows) as Float64Array);
+    this.model = checkOption(modelOption('model'), o.model ?? undefined) as ModelName;
+    this.unit = checkOption(modelOption('unit'), o.unit ?? undefined) as UnitName;
     requireSoftmaxDefaults(this.model, o);
     const scale = o.scale ?? defaultScale(this.model);
-    this.scale = shareArray(requireRowParameter('scale', scale === 'n' ? this.rows : scale, this.rows));
+    this.scale = rowOption('scale', scale === 'n' ? this.rows : scale);
     this.scaleRule = scale === 'n' ? 'n' : this.scale.length === 1 ? this.scale[0] : 'per-row';
-    this.bias = shareArray(requireRowParameter('bias', o.bias ?? 0, this.rows));
-    this.w = shareArray(requireRowParameter('w', o.w ?? 0, this.rows, { min: 0 }));
-    this.ridge = requireNumber('ridge', o.ridge ?? 0, { min: 0 });
+    this.bias = rowOption('bias', o.bias ?? undefined);
+    this.w = rowOption('w', o.w ?? undefined);
+    this.ridge = checkOption(modelOption('ridge'), o.ridge ?? undefined) as number;
     try {
       this.handle = new (native().NativeProblem)(this.spec());
     } catch (error) {

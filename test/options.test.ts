@@ -12,7 +12,9 @@ import { CLI_DOCS, renderOptionTables } from '../src/cli/docs-options';
 import { InputError } from '../src/errors';
 import { estimateSolveFootprint } from '../src/limits';
 import { native } from '../src/native';
-import { optionDefault, SOLVE_OPTIONS, solveOption } from '../src/options';
+import { MODEL_OPTIONS, modelOption, modelOptionDefault, optionDefault, SOLVE_OPTIONS, solveOption } from '../src/options';
+import { flagFor } from '../src/cli/flags';
+import { Problem } from '../src/problem';
 import { resolveSolveOptions } from '../src/resolve';
 import { plantedProblem } from '../src/planted';
 import { solveSync } from '../src/solve';
@@ -74,11 +76,13 @@ test('the ranges the native code depends on are its own: the schema and the bind
 test('every option is documented: the tables in docs/cli.md are what the schema renders (node dist/src/cli/docs-options.js rewrites them)', () => {
   const text = fs.readFileSync(CLI_DOCS, 'utf8');
   assert.equal(text, renderOptionTables(text), 'docs/cli.md is out of date: run node dist/src/cli/docs-options.js');
-  for (const spec of [...SOLVE_OPTIONS, ...CERTIFY_OPTIONS]) assert.ok(text.includes(`| \`${spec.name}\` |`), spec.name);
+  for (const spec of [...MODEL_OPTIONS, ...SOLVE_OPTIONS, ...CERTIFY_OPTIONS]) assert.ok(text.includes(`| \`${spec.name}\` |`), spec.name);
+  for (const name of ['model', 'solve', 'certify']) assert.ok(text.includes(`<!-- options:${name} -->`), name);
 });
 
 test('every flag of the schema is a flag of its command, with its default in the help', () => {
-  for (const [command, specs] of [['solve', SOLVE_OPTIONS], ['certify', CERTIFY_OPTIONS]] as const) {
+  const generateModel = MODEL_OPTIONS.filter((s) => s.name !== 'w' && s.name !== 'ridge');
+  for (const [command, specs] of [['solve', [...MODEL_OPTIONS, ...SOLVE_OPTIONS]], ['certify', [...MODEL_OPTIONS, ...CERTIFY_OPTIONS]], ['eval', MODEL_OPTIONS], ['generate', generateModel]] as const) {
     const help = spawnSync(process.execPath, [CLI, command, '--help'], { encoding: 'utf8' }).stdout.replace(/\s+/g, ' ');
     for (const spec of specs.filter((s) => s.flag)) {
       assert.ok(help.includes(spec.flag!), `${command} --help lacks ${spec.flag}`);
@@ -99,4 +103,43 @@ test('estimateSolveFootprint with options left out uses the defaults: a finite n
     for (const method of METHODS) assert.ok(Number.isFinite(estimateSolveFootprint(shape, { method }).bytes), method);
   }
   assert.throws(() => estimateSolveFootprint(problem, { eps0: 2 }), (e: unknown) => e instanceof InputError && e.field === 'eps0');
+});
+
+test("a Problem's model options are the schema's: its defaults, its ranges, the field of its errors", () => {
+  const C = { rows: 3, cols: 2, data: Float64Array.of(1, 0, 0, 1, 1, 1) };
+  const b = [0.2, 0.3, 0.5];
+  for (const model of ['softmax-unit', 'softmax', 'relu-softmax'] as const) {
+    const p = new Problem(C, b, { model });
+    const scale = modelOptionDefault(modelOption('scale'), model);
+    assert.deepEqual(Array.from(p.scale), [scale === 'n' ? 3 : scale], model);
+    assert.equal(p.scaleRule, scale, model);
+    assert.equal(p.unit, optionDefault(modelOption('unit')));
+    assert.deepEqual([Array.from(p.bias), Array.from(p.w), p.ridge], [[optionDefault(modelOption('bias'))], [optionDefault(modelOption('w'))], optionDefault(modelOption('ridge'))]);
+  }
+  assert.equal(new Problem(C, b).model, optionDefault(modelOption('model')));
+  const field = (options: object, name: string, message: RegExp) =>
+    assert.throws(() => new Problem(C, b, options), (e: unknown) => e instanceof InputError && e.field === name && message.test(e.message));
+  field({ model: 'softmax-units' }, 'model', /expected one of softmax-unit, softmax, relu-softmax/);
+  field({ unit: 'relux' }, 'unit', /expected one of/);
+  field({ w: -1 }, 'w', /^w: /);
+  field({ w: [0, -1, 0] }, 'w', /entry 1 is -1/);
+  field({ ridge: -1 }, 'ridge', /^ridge: /);
+  field({ scale: 'm' }, 'scale', /^scale: /);
+  field({ bias: [1, 2] }, 'bias', /^bias: /);
+  assert.equal(new Problem(C, b, { scale: 'n' }).scale[0], 3);
+  // null is an omitted option, as it was before the schema.
+  const nulls = new Problem(C, b, { model: null, unit: null, bias: null, w: null, ridge: null } as unknown as object);
+  assert.deepEqual([nulls.model, nulls.unit, nulls.bias[0], nulls.w[0], nulls.ridge], ['softmax-unit', 'identity', 0, 0, 0]);
+});
+
+test('CLI errors name the flag the schema gives an option (flagFor), for solve and model options alike', () => {
+  for (const spec of [...MODEL_OPTIONS, ...SOLVE_OPTIONS]) assert.equal(flagFor(spec.name), spec.flag?.split(' ')[0], spec.name);
+  assert.equal(flagFor('onIteration'), undefined);
+  const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  const r = run('eval', '--data', 'none.svm', '--cols', '3', '--x', 'none.json', '--ridge', '-1');
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^softnewton: --ridge: expected a finite number ≥ 0|^softnewton: --ridge: expected a finite number >= 0/);
+  const u = run('solve', '--data', 'none.svm', '--cols', '3', '--unit', 'sigmod');
+  assert.equal(u.status, 2);
+  assert.match(u.stderr, /^softnewton: --unit: expected one of .*did you mean "sigmoid"/);
 });

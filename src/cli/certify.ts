@@ -12,9 +12,9 @@ import { Certificate, certify, CERTIFY_OPTIONS, CertifyOptions } from '../certif
 import { InputError } from '../errors';
 import { writeConvergencePlot } from '../plot/convergence';
 import { Problem } from '../problem';
-import { addModelFlags, asFlagError, EXIT, jsonText, ModelFlags, modelOptionsFrom } from './common';
+import { asFlagError, EXIT, jsonText } from './common';
 import { addDataFlags, DataFlags, loadProblem } from './data';
-import { addSchemaFlags, flagsByField, optionsFromFlags } from './flags';
+import { addModelFlags, addSchemaFlags, flagsByField, ModelFlags, modelFlagSpecs, modelOptionsFrom, optionsFromFlags } from './flags';
 
 interface CertifyFlags extends ModelFlags, DataFlags {
   x?: string;
@@ -30,9 +30,8 @@ interface CertifyFlags extends ModelFlags, DataFlags {
 
 const FLAGGED = CERTIFY_OPTIONS.filter((s) => s.flag);
 
-const FLAGS_BY_FIELD = {
-  model: '--model', unit: '--unit', scale: '--scale', bias: '--bias', w: '--w', ridge: '--ridge', ...flagsByField(FLAGGED),
-};
+/** The API's fields → the flags that set them, from the schema: errors name the flag. */
+const FLAGS_BY_FIELD = flagsByField([...modelFlagSpecs({ regularisation: true }), ...FLAGGED]);
 
 function certifyOptionsFrom(flags: CertifyFlags): CertifyOptions {
   const o = optionsFromFlags(flags, FLAGGED) as CertifyOptions;

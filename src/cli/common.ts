@@ -1,6 +1,6 @@
 /**
- * What every command shares: exit codes, flag parsing with messages that name the flag, the model
- * flags, JSON vector files, and the one error handler that turns any failure into an exit code.
+ * What every command shares: exit codes, flag parsing with messages that name the flag (the schema's
+ * flags, the model's among them, are src/cli/flags.ts's), JSON vector files, and the one error handler that turns any failure into an exit code.
  *
  * Commander parses flags as strings; each command validates them here, so every message has the
  * shape `--flag: expected <what>, received <value>` (the API's shape, with the flag as the field).
@@ -12,9 +12,7 @@ import { DataFormatError, InputError, NumericalError } from '../errors';
 import { MAX_INDEX } from '../matrix';
 import { readNpyVector } from '../io/npy';
 import { Model, MODEL_FORMAT } from '../model/model';
-import type { ModelOptions } from '../problem';
-import { MODELS, ModelName, UNITS, UnitName } from '../types';
-import { describe, describeRange, inRange, invalid, NumberRange, requireSoftmaxDefaults } from '../validate';
+import { describe, describeRange, inRange, invalid, NumberRange } from '../validate';
 
 export const EXIT = {
   ok: 0,
@@ -93,51 +91,6 @@ export function closestChoice(raw: string, choices: readonly string[]): string |
   if (best !== undefined) return best;
   const prefixed = choices.filter((c) => lower.length > 0 && c.toLowerCase().startsWith(lower));
   return prefixed.length === 1 ? prefixed[0] : undefined;
-}
-
-/** The model flags as commander hands them over: strings, absent when not given. */
-export interface ModelFlags {
-  model?: string;
-  unit?: string;
-  scale?: string;
-  bias?: string;
-  w?: string;
-  ridge?: string;
-}
-
-/**
- * Adds `--model --unit --scale --bias`, and with `regularisation` also `--w --ridge`.
- * `scaleDefault` is only the text shown in the help: the caller applies the default.
- */
-export function addModelFlags(command: Command, { regularisation, scaleDefault }: { regularisation: boolean; scaleDefault: string }): Command {
-  command
-    .option('--model <name>', `the model: ${MODELS.join(', ')} (default softmax-unit)`)
-    .option('--unit <name>', `the second layer's unit φ: ${UNITS.join(', ')} (default identity)`)
-    .option('--scale <a>', `the second layer's scale a: a number, or n for the number of rows (default ${scaleDefault})`)
-    .option('--bias <c>', "the second layer's bias c (default 0)");
-  if (regularisation) {
-    command
-      .option('--w <w>', 'the regularisation weight w ≥ 0 of ½‖W C x‖², the same for every row (default 0)')
-      .option('--ridge <lambda>', 'the ridge λ ≥ 0 of ½ λ‖x‖² (default 0)');
-  }
-  return command;
-}
-
-/**
- * The model flags as ModelOptions; flags not given stay undefined so the API applies its defaults.
- * Model `softmax` is φ = identity, a = 1, c = 0: other values for its flags are refused here, with
- * the flag's name, rather than deeper down with the API's field name.
- */
-export function modelOptionsFrom(flags: ModelFlags): ModelOptions {
-  const options: ModelOptions = {};
-  if (flags.model !== undefined) options.model = parseChoiceFlag<ModelName>('--model', flags.model, MODELS);
-  if (flags.unit !== undefined) options.unit = parseChoiceFlag<UnitName>('--unit', flags.unit, UNITS);
-  if (flags.scale !== undefined) options.scale = flags.scale === 'n' ? 'n' : parseNumberFlag('--scale', flags.scale);
-  if (flags.bias !== undefined) options.bias = parseNumberFlag('--bias', flags.bias);
-  if (flags.w !== undefined) options.w = parseNumberFlag('--w', flags.w, { min: 0 });
-  if (flags.ridge !== undefined) options.ridge = parseNumberFlag('--ridge', flags.ridge, { min: 0 });
-  requireSoftmaxDefaults(options.model ?? 'softmax-unit', options, { unit: '--unit', scale: '--scale', bias: '--bias' }, flags);
-  return options;
 }
 
 /**

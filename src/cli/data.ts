@@ -27,10 +27,14 @@ export interface DataFlags {
   json?: boolean;
 }
 
-/** The API's field names → the flags that set them. */
-const FLAGS_BY_FIELD = {
+/**
+ * The readers' field names → the data flags that set them (the data flags are not options of the
+ * schema, src/options.ts: the options' own map is flagsByField in src/cli/flags.ts). `file` is the
+ * distributed shard reader's name for --data.
+ */
+export const DATA_FLAGS_BY_FIELD = {
   cols: '--cols', format: '--format', target: '--target', targetColumn: '--target-column', delimiter: '--delimiter', header: '--header',
-  skipRows: '--skip-rows',
+  skipRows: '--skip-rows', file: '--data',
 } as const;
 
 /** --delimiter's names for separators that are awkward to type. */
@@ -78,7 +82,7 @@ export async function readDataFromFlags(flags: DataFlags, { requireTarget = true
       format, cols, target: flags.target, targetColumn: flags.targetColumn, ...csvOptionsFrom(flags),
     }, { requireTarget }));
   } catch (error) {
-    asFlagError(error, FLAGS_BY_FIELD);
+    asFlagError(error, DATA_FLAGS_BY_FIELD);
   }
 }
 

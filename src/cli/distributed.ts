@@ -16,7 +16,7 @@ import { solveDistributed } from '../distributed/solve';
 import type { ModelOptions } from '../problem';
 import type { SolveOptions } from '../solve';
 import { asFlagError, EXIT, parseChoiceFlag, readVectorFile, reportError } from './common';
-import { colsFromFlags, DataFlags } from './data';
+import { colsFromFlags, DATA_FLAGS_BY_FIELD, DataFlags } from './data';
 import { OutputFlags, writeOutputs } from './outputs';
 import { createProgress } from './progress';
 import { summaryLine, traceTable } from './report';
@@ -30,8 +30,6 @@ export interface DistributedFlags extends DataFlags, OutputFlags {
   json?: boolean;
   progress?: boolean;
 }
-
-const DATA_FLAGS = { cols: '--cols', format: '--format', target: '--target', targetColumn: '--target-column', file: '--data' } as const;
 
 export async function runDistributed(
   flags: DistributedFlags,
@@ -80,7 +78,7 @@ async function solveOnEveryRank(
   try {
     shard = await readShard(comm, flags.data, { ...model, format, cols, target: flags.target, targetColumn: flags.targetColumn });
   } catch (error) {
-    rethrowAsFlag(error, { ...DATA_FLAGS, ...flagsByField });
+    rethrowAsFlag(error, { ...DATA_FLAGS_BY_FIELD, ...flagsByField });
   }
   try {
     if (flags.x0 !== undefined) options.x0 ??= await readVectorFile('--x0', flags.x0, shard.cols);

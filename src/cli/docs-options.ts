@@ -6,10 +6,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CERTIFY_OPTIONS } from '../certify';
-import { optionsMarkdown, SOLVE_OPTIONS } from '../options';
+import { MODEL_OPTIONS, optionsMarkdown, SOLVE_OPTIONS } from '../options';
 
 /** Each marked table: its name in the markers and the rows it holds. */
-export const DOC_TABLES = { solve: SOLVE_OPTIONS, certify: CERTIFY_OPTIONS } as const;
+export const DOC_TABLES = { model: MODEL_OPTIONS, solve: SOLVE_OPTIONS, certify: CERTIFY_OPTIONS } as const;
 
 /** `text` with every marked table replaced by the schema's rendering. */
 export function renderOptionTables(text: string): string {

@@ -3,7 +3,8 @@
  * data in a data file (any format src/io/data.ts reads) at the point in a JSON file, printed as one JSON object on stdout.
  */
 import { Command } from 'commander';
-import { addModelFlags, asFlagError, ModelFlags, modelOptionsFrom, requireFiniteOutput } from './common';
+import { asFlagError, requireFiniteOutput } from './common';
+import { addModelFlags, flagsByField, ModelFlags, modelFlagSpecs, modelOptionsFrom } from './flags';
 import { addDataFlags, DataFlags, loadProblem } from './data';
 import { InputError } from '../errors';
 import { formatBytes } from '../limits';
@@ -17,7 +18,8 @@ interface EvalFlags extends ModelFlags, DataFlags {
 export const MAX_HESSIAN_OUTPUT_BYTES = 2 ** 28;
 const HESSIAN_BYTES_PER_ENTRY = 25;
 
-const FLAGS_BY_FIELD = { model: '--model', unit: '--unit', scale: '--scale', bias: '--bias', w: '--w', ridge: '--ridge' } as const;
+/** The model options' fields → their flags, from the schema. */
+const FLAGS_BY_FIELD = flagsByField(modelFlagSpecs({ regularisation: true }));
 
 async function evaluate(flags: EvalFlags): Promise<void> {
   const options = modelOptionsFrom(flags);

@@ -6,7 +6,8 @@ import { Command } from 'commander';
 import { writeLibsvm } from '../io/libsvm';
 import { generatePlanted } from '../planted';
 import { refuseSameOutputs } from './outputs';
-import { addModelFlags, asFlagError, ModelFlags, modelOptionsFrom, parseIntegerFlag, parseNumberFlag, writeJsonFile } from './common';
+import { addModelFlags, flagsByField, ModelFlags, modelFlagSpecs, modelOptionsFrom } from './flags';
+import { asFlagError, parseIntegerFlag, parseNumberFlag, writeJsonFile } from './common';
 
 interface GenerateFlags extends ModelFlags {
   rows: string;
@@ -20,11 +21,11 @@ interface GenerateFlags extends ModelFlags {
   xstar: string;
 }
 
-/** The API's names for what the flags set, so its errors can name the flag. */
+/** The API's names for what the flags set, so its errors can name the flag: the model's from the schema, the planted data's here. */
 const FLAGS_BY_FIELD = {
-  rows: '--rows', cols: '--cols', density: '--density', model: '--model', unit: '--unit',
-  scale: '--scale', bias: '--bias', radius: '--radius', noise: '--noise', conditioning: '--conditioning', seed: '--seed',
-} as const;
+  rows: '--rows', cols: '--cols', density: '--density', radius: '--radius', noise: '--noise', conditioning: '--conditioning', seed: '--seed',
+  ...flagsByField(modelFlagSpecs({ regularisation: false })),
+};
 
 async function generate(flags: GenerateFlags): Promise<void> {
   const rows = parseIntegerFlag('--rows', flags.rows, 1);

@@ -10,11 +10,11 @@ import { optionDefault, SOLVE_OPTIONS, solveOption } from '../options';
 import { closeDefaultPool } from '../pool/pool';
 import { solve, SolveOptions, SolveResult } from '../solve';
 import type { MethodName } from '../types';
-import { addModelFlags, asFlagError, EXIT, jsonText, ModelFlags, modelOptionsFrom, parseChoiceFlag } from './common';
+import { asFlagError, EXIT, jsonText, parseChoiceFlag } from './common';
 import { createProgress } from './progress';
 import { addDataFlags, DataFlags, loadProblem } from './data';
 import { runDistributed } from './distributed';
-import { addSchemaFlags, flagsByField, optionsFromFlags } from './flags';
+import { addModelFlags, addSchemaFlags, flagsByField, ModelFlags, modelFlagSpecs, modelOptionsFrom, optionsFromFlags } from './flags';
 import { addOutputFlags, checkOutputFlags, OutputFlags, writeOutputs } from './outputs';
 import { checkModelFile } from './predict';
 import { sampledTraceTable, SAMPLED_TABLE_ROWS, summaryLine, TABLE_MODES } from './report';
@@ -36,9 +36,8 @@ interface SolveFlags extends ModelFlags, DataFlags, OutputFlags {
   [flag: string]: unknown;
 }
 
-const FLAGS_BY_FIELD = {
-  model: '--model', unit: '--unit', scale: '--scale', bias: '--bias', w: '--w', ridge: '--ridge', ...flagsByField(FLAGGED),
-};
+/** The API's fields → the flags that set them, from the schema: errors name the flag. */
+const FLAGS_BY_FIELD = flagsByField([...modelFlagSpecs({ regularisation: true }), ...FLAGGED]);
 
 /** The solver options named by the flags; flags not given stay undefined so the API's defaults apply. */
 export function solveOptionsFrom(flags: SolveFlags): SolveOptions {
