@@ -219,6 +219,47 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   });
 }
 
+// The first signal's path is made to block for good: the --out-x write goes through a temporary file
+// (docs/reliability.md, "Outputs") whose name is known from the child's pid, and a FIFO with no
+// reader at that name blocks the write's open() — as a stalled network file system would. Only the
+// second signal can end that process; it must do so at once, by that signal (a shell reports 128 + its number).
+for (const [first, second] of [['SIGINT', 'SIGINT'], ['SIGTERM', 'SIGINT'], ['SIGINT', 'SIGTERM']] as const) {
+  test(`a second signal (${first}, then ${second}) ends the process at once, by that signal, while the first one's outputs are still being written`, async () => {
+    const name = `x-twice-${first}-${second}.json`;
+    const child = spawn(process.execPath, [CLI, 'solve', '--data', at('p.svm'), '--cols', '30', '--scale', 'n', '--method', 'gd',
+      '--max-iter', '1000000', '--tol', '0', '--out-x', at(name), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const fifo = at(`.${name}.${child.pid}.tmp`);
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const closed = new Promise<[number | null, string | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      child.kill(first);
+      // The first signal's path has printed the JSON object and is now blocked in the write.
+      for (let waited = 0; !stdout.endsWith('}\n') && waited < 20_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.ok(stdout.endsWith('}\n'), `the cancelled result was printed: ${stderr}`);
+      assert.equal(JSON.parse(stdout).stopReason, 'cancelled');
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      assert.equal(child.exitCode, null, `still writing, not exited: ${stderr}`);
+      assert.equal(fs.existsSync(at(name)), false, 'the output is not in place');
+      const sent = Date.now();
+      child.kill(second);
+      const [status, killedBy] = await closed;
+      const ms = Date.now() - sent;
+      assert.equal(killedBy, second, `status ${status}: ${stderr}`);
+      assert.equal(status, null);
+      assert.ok(ms < 2000, `exited ${ms} ms after the second signal`);
+      assert.equal(stderr, '', 'the first signal\'s line never came: its write did not finish');
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      fs.rmSync(fifo, { force: true });
+    }
+  });
+}
+
 test('an output through a symbolic link writes the link\'s target and keeps the link', () => {
   fs.writeFileSync(at('target.json'), '[]');
   fs.symlinkSync('target.json', at('link.json'));
