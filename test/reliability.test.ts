@@ -219,6 +219,30 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   });
 }
 
+test('SIGINT during a CLI solve with --starts writes the best point the starts reached, marked cancelled, and exits 130', async () => {
+  const child = spawn(process.execPath, [CLI, 'solve', '--data', at('p.svm'), '--cols', '30', '--scale', 'n', '--method', 'gd', '--starts', '2',
+    '--max-iter', '1000000', '--tol', '0', '--out-x', at('x-starts.json'), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  child.kill('SIGINT');
+  const [status, killedBy] = await new Promise<[number | null, string | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
+  assert.equal(killedBy, null);
+  assert.equal(status, 130, stderr);
+  const lines = stderr.trim().split('\n');
+  assert.equal(lines.length, 1, stderr);
+  assert.match(lines[0], /^softnewton: SIGINT: solve cancelled after \d+ iterations .*wrote /);
+  const result = JSON.parse(stdout);
+  assert.equal(result.stopReason, 'cancelled');
+  assert.ok(result.starts.length >= 1 && result.starts.length <= 2);
+  const losses = result.starts.map((s: { loss: number }) => s.loss);
+  assert.equal(result.loss, Math.min(...losses), 'the best start (none converged with tol 0): the smallest loss');
+  assert.equal(result.loss, result.starts[result.best].loss);
+  assert.deepEqual(JSON.parse(fs.readFileSync(at('x-starts.json'), 'utf8')), result.x);
+});
+
 // The first signal's path is made to block for good: the --out-x write goes through a temporary file
 // (docs/reliability.md, "Outputs") whose name is known from the child's pid, and a FIFO with no
 // reader at that name blocks the write's open() — as a stalled network file system would. Only the

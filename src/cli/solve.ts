@@ -116,7 +116,7 @@ async function run(flags: SolveFlags): Promise<void> {
     if (!(signalled !== undefined && error instanceof AbortError)) asFlagError(error, FLAGS_BY_FIELD);
     const reached = (error as AbortError & { result?: SolveResult }).result;
     if (reached === undefined) {
-      // With --starts the pool's workers are stopped; there is no single point to write.
+      // With --starts, no start had reached a point yet (each start's point reached is kept otherwise).
       process.stderr.write(`softnewton: ${signalled}: solve cancelled; nothing written\n`);
       process.exitCode = SIGNAL_EXIT[signalled];
       return;
