@@ -219,6 +219,71 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   });
 }
 
+test('SIGINT during a CLI solve with --starts writes the best point the starts reached, marked cancelled, and exits 130', async () => {
+  const child = spawn(process.execPath, [CLI, 'solve', '--data', at('p.svm'), '--cols', '30', '--scale', 'n', '--method', 'gd', '--starts', '2',
+    '--max-iter', '1000000', '--tol', '0', '--out-x', at('x-starts.json'), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  child.kill('SIGINT');
+  const [status, killedBy] = await new Promise<[number | null, string | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
+  assert.equal(killedBy, null);
+  assert.equal(status, 130, stderr);
+  const lines = stderr.trim().split('\n');
+  assert.equal(lines.length, 1, stderr);
+  assert.match(lines[0], /^softnewton: SIGINT: solve cancelled after \d+ iterations .*wrote /);
+  const result = JSON.parse(stdout);
+  assert.equal(result.stopReason, 'cancelled');
+  assert.ok(result.starts.length >= 1 && result.starts.length <= 2);
+  const losses = result.starts.map((s: { loss: number }) => s.loss);
+  assert.equal(result.loss, Math.min(...losses), 'the best start (none converged with tol 0): the smallest loss');
+  assert.equal(result.loss, result.starts[result.best].loss);
+  assert.deepEqual(JSON.parse(fs.readFileSync(at('x-starts.json'), 'utf8')), result.x);
+});
+
+// The first signal's path is made to block for good: the --out-x write goes through a temporary file
+// (docs/reliability.md, "Outputs") whose name is known from the child's pid, and a FIFO with no
+// reader at that name blocks the write's open() — as a stalled network file system would. Only the
+// second signal can end that process; it must do so at once, by that signal (a shell reports 128 + its number).
+for (const [first, second] of [['SIGINT', 'SIGINT'], ['SIGTERM', 'SIGINT'], ['SIGINT', 'SIGTERM']] as const) {
+  test(`a second signal (${first}, then ${second}) ends the process at once, by that signal, while the first one's outputs are still being written`, async () => {
+    const name = `x-twice-${first}-${second}.json`;
+    const child = spawn(process.execPath, [CLI, 'solve', '--data', at('p.svm'), '--cols', '30', '--scale', 'n', '--method', 'gd',
+      '--max-iter', '1000000', '--tol', '0', '--out-x', at(name), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const fifo = at(`.${name}.${child.pid}.tmp`);
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const closed = new Promise<[number | null, string | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      child.kill(first);
+      // The first signal's path has printed the JSON object and is now blocked in the write.
+      for (let waited = 0; !stdout.endsWith('}\n') && waited < 20_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.ok(stdout.endsWith('}\n'), `the cancelled result was printed: ${stderr}`);
+      assert.equal(JSON.parse(stdout).stopReason, 'cancelled');
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      assert.equal(child.exitCode, null, `still writing, not exited: ${stderr}`);
+      assert.equal(fs.existsSync(at(name)), false, 'the output is not in place');
+      const sent = Date.now();
+      child.kill(second);
+      const [status, killedBy] = await closed;
+      const ms = Date.now() - sent;
+      assert.equal(killedBy, second, `status ${status}: ${stderr}`);
+      assert.equal(status, null);
+      assert.ok(ms < 2000, `exited ${ms} ms after the second signal`);
+      assert.equal(stderr, '', 'the first signal\'s line never came: its write did not finish');
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      fs.rmSync(fifo, { force: true });
+    }
+  });
+}
+
 test('an output through a symbolic link writes the link\'s target and keeps the link', () => {
   fs.writeFileSync(at('target.json'), '[]');
   fs.symlinkSync('target.json', at('link.json'));

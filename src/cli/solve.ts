@@ -91,12 +91,22 @@ async function run(flags: SolveFlags): Promise<void> {
   const controller = new AbortController();
   let signalled: NodeJS.Signals | undefined;
   const onSignal = (name: NodeJS.Signals) => {
-    if (signalled !== undefined) process.exit(SIGNAL_EXIT[name]);
+    if (signalled !== undefined) {
+      // process.exit() would wait for libuv's thread pool, where a blocked output write (a stalled
+      // file system, a FIFO) can hang for good: end the process by the signal itself instead.
+      stopListening();
+      process.kill(process.pid, name);
+      return;
+    }
     signalled = name;
     controller.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const stopListening = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
   options.signal = controller.signal;
   let result: SolveResult;
   try {
@@ -105,15 +115,16 @@ async function run(flags: SolveFlags): Promise<void> {
     if (!(signalled !== undefined && error instanceof AbortError)) asFlagError(error, FLAGS_BY_FIELD);
     const reached = (error as AbortError & { result?: SolveResult }).result;
     if (reached === undefined) {
-      // With --starts the pool's workers are stopped; there is no single point to write.
+      // With --starts, no start had reached a point yet (each start's point reached is kept otherwise).
       process.stderr.write(`softnewton: ${signalled}: solve cancelled; nothing written\n`);
       process.exitCode = SIGNAL_EXIT[signalled];
       return;
     }
     result = reached;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    // After a signal the handlers stay until the cancelled outputs are written: a second signal
+    // during that write must still exit at once with its code, not end the process by the signal.
+    if (signalled === undefined) stopListening();
     progress.stop();
     if (options.starts !== undefined) await closeDefaultPool();
   }
@@ -121,7 +132,11 @@ async function run(flags: SolveFlags): Promise<void> {
   for (const warning of warnings) process.stderr.write(`softnewton: warning: ${warning}\n`);
   if (signalled !== undefined) {
     if (flags.json) printJson(result);
-    await writeOutputs(flags, result, { subtitle: `${flags.data}, cancelled by ${signalled}` });
+    try {
+      await writeOutputs(flags, result, { subtitle: `${flags.data}, cancelled by ${signalled}` });
+    } finally {
+      stopListening();
+    }
     const written = [flags.outX, flags.outTrace, flags.plot].filter((f) => f !== undefined);
     process.stderr.write(`softnewton: ${signalled}: solve cancelled after ${result.iterations} iterations (stopReason cancelled, loss ${result.loss.toExponential(6)})${written.length ? `; wrote ${written.join(', ')}` : ''}\n`);
     process.exitCode = SIGNAL_EXIT[signalled];

@@ -125,8 +125,21 @@ export async function solveStarts(
     try {
       results = await Promise.all(tasks);
     } catch (error) {
-      await Promise.allSettled(tasks);
-      if (signal?.aborted) throw new AbortError('the solve was aborted');
+      const settled = await Promise.allSettled(tasks);
+      if (signal?.aborted) {
+        // The points the starts reached (a finished start's result, a cancelled one's last point;
+        // a start still queued has none): the best of them rides on the AbortError, marked cancelled.
+        const reached: StartResult[] = [];
+        settled.forEach((s, i) => {
+          const r = s.status === 'fulfilled' ? s.value : (s.reason as { result?: SolveResult } | undefined)?.result;
+          if (r) reached.push({ ...r, seed: seeds[i], x0: points[i] });
+        });
+        const aborted = new AbortError('the solve was aborted');
+        if (reached.length === 0) throw aborted;
+        const best = bestStart(reached);
+        const { x, loss, gradNorm, iterations, converged, message, seconds, trace } = reached[best];
+        throw Object.assign(aborted, { result: { x, loss, gradNorm, iterations, converged, stopReason: 'cancelled', message, seconds, trace, starts: reached, best } });
+      }
       throw error;
     }
     const starts: StartResult[] = results.map((r, i) => ({ ...r, seed: seeds[i], x0: points[i] }));

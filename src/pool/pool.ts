@@ -219,7 +219,9 @@ export class SolverPool implements PoolHandle {
         if (reply === undefined || !rowsDone) return;
         const result = reply.result;
         if (flight.stopError !== undefined && !(flight.stopError instanceof AbortError)) settle(flight.stopError);
-        else if (result === null || (flight.stopError !== undefined && result.stopReason === 'cancelled')) settle(flight.stopError ?? new AbortError());
+        else if (result === null) settle(flight.stopError ?? new AbortError());
+        // The point a cancelled solve reached rides on its AbortError (multi-start keeps the best, multistart.ts).
+        else if (flight.stopError !== undefined && result.stopReason === 'cancelled') settle(Object.assign(flight.stopError, { result }));
         else settle(undefined, result);
       };
       if (channel) {
