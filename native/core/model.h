@@ -65,6 +65,7 @@ struct BlockSums {
   double expSum = 0.0;     // S_b = Σ exp(t_i − m_b) (stage 1)
   double loss = 0.0, alpha = 0.0, gamma = 0.0;  // stage 2
   double maxV = -INFINITY;  // the largest second-layer input, for overflow messages
+  bool finite = true;       // every final row term of the block is finite (stage 3)
 };
 
 // Stage 1 for rows [begin, end): s[i] = exp(t_i − m_b); fills sums.max and sums.expSum.

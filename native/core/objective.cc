@@ -31,13 +31,13 @@ constexpr const char* kGradientOverflow =
 }  // namespace
 
 Objective::Objective(const MatrixView& c, const ModelSpec& spec, Execution exec)
-    : c_(c), spec_(spec), exec_(exec), blocks_(makeRowBlocks(c)) {}
+    : c_(c), spec_(spec), exec_(exec), blockList_(std::make_shared<const RowBlocks>(makeRowBlocks(c))),
+      blocks_(*blockList_) {}
 
-Objective Objective::with(Execution exec) const {
-  Objective o = *this;
-  o.exec_ = exec;
-  return o;
-}
+Objective::Objective(const Objective& other, Execution exec)
+    : c_(other.c_), spec_(other.spec_), exec_(exec), blockList_(other.blockList_), blocks_(*blockList_) {}
+
+Objective Objective::with(Execution exec) const { return Objective(*this, exec); }
 
 template <class Body>
 void Objective::forBlocks(double work, Body&& body) const {
@@ -176,15 +176,15 @@ std::string Objective::finishGradient(Point& at, Order order) const {
     at.ctU0.resize(d);
     at.ctU1.resize(d);
   }
-  std::vector<char> finite(blocks, 1);
+
   const double* r[3] = {at.terms.grad.data(), at.terms.u0.data(), hessian ? at.terms.u1.data() : nullptr};
   double* out[3] = {at.gradient.data(), hessian ? at.ctU0.data() : nullptr, hessian ? at.ctU1.data() : nullptr};
   transposed(r, hessian ? 3 : 1, out, at.scratch, [&](int64_t b) {
     bool ok = true;
     for (int64_t i = blocks_.begin(b); i < blocks_.end(b); ++i) ok &= rowStage(spec_, at.z.data(), i, order, at.terms);
-    finite[b] = ok;
+    at.scratch.sums[b].finite = ok;
   });
-  if (!std::all_of(finite.begin(), finite.end(), [](char f) { return f != 0; })) {
+  if (!std::all_of(at.scratch.sums.begin(), at.scratch.sums.end(), [](const BlockSums& s) { return s.finite; })) {
     double maxV = -INFINITY;
     for (const BlockSums& s : at.scratch.sums) maxV = std::max(maxV, s.maxV);
     return overflowMessage(maxV, true);
@@ -210,6 +210,7 @@ void Objective::hessianVector(const Point& at, const double* v, double* out, Scr
   s.rows.resize(n);
   s.sums.assign(blocks, BlockSums{});
   s.partial.resize(static_cast<size_t>(blocks * d));
+  s.chunk.resize(static_cast<size_t>(blocks * d));
   double* t = s.rows.data();
   // ∇²L v = Cᵀ(D∘t) + (CᵀU) S (Uᵀt) + λv with t = Cv. CᵀU is known at the point, so one pass over C
   // does it all: block by block, t = C_b v, its share of Uᵀt, and C_bᵀ(D_b∘t_b) while the block's
@@ -220,7 +221,7 @@ void Objective::hessianVector(const Point& at, const double* v, double* out, Scr
     const int64_t begin = blocks_.begin(b), end = blocks_.end(b);
     double* part = s.partial.data() + b * d;
     std::fill(part, part + d, 0.0);
-    std::vector<double> chunkOut(static_cast<size_t>(d));
+    double* chunkOut = s.chunk.data() + b * d;
     double s0 = 0.0, s1 = 0.0;
     // Chunks of about kHessianChunkEntries stored entries (about 1 MB of C): read for t, then again
     // for Cᵀ while they are in cache. The chunks depend on the data alone, like the blocks.
@@ -233,7 +234,7 @@ void Objective::hessianVector(const Point& at, const double* v, double* out, Scr
       s1 += dot(r.u1.data() + lo, t + lo, hi - lo);
       for (int64_t i = lo; i < hi; ++i) t[i] *= r.D[i];
       const double* column[1] = {t};
-      c_.transposedRows(column, 1, lo, hi, chunkOut.data(), nullptr);
+      c_.transposedRows(column, 1, lo, hi, chunkOut, nullptr);
       for (int64_t j = 0; j < d; ++j) part[j] += chunkOut[j];
       lo = hi;
     }

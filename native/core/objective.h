@@ -9,6 +9,7 @@
 // point needs (the gradient, and CᵀU for the Hessian: three columns at once). docs/performance.md.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@ namespace softnewton {
 struct Scratch {
   std::vector<double> rows;      // an n-vector (Cv in a Hessian–vector product)
   std::vector<double> partial;   // per-block partial Cᵀ products: blocks × d × columns
+  std::vector<double> chunk;     // per-block Cᵀ product of one chunk (Hessian–vector products): blocks × d
   std::vector<double> staging;   // dense rows: per-block k-column staging, blocks × rows × columns
   std::vector<BlockSums> sums;   // per-block sums
 };
@@ -86,6 +88,7 @@ class Objective {
   void addStructuredTerms(const Point& at, double* h) const;
 
  private:
+  Objective(const Objective& other, Execution exec);
   // The softmax stage has run block by block into at.scratch.sums: normalise and run the unit stage.
   std::string finishLoss(Point& at, Order order) const;
   // Runs body(block) for every row block on up to exec_.threads threads; `work` in multiply-adds.
@@ -99,7 +102,10 @@ class Objective {
   MatrixView c_;
   ModelSpec spec_;
   Execution exec_;
-  RowBlocks blocks_;
+  // Shared by every copy of the objective (with() makes one per solve and per synchronous call):
+  // the blocks depend on the data alone.
+  std::shared_ptr<const RowBlocks> blockList_;
+  const RowBlocks& blocks_;
 };
 
 }  // namespace softnewton
