@@ -32,6 +32,7 @@
       "native/binding/limits_binding.cc"
     ],
     "core_sources": [
+      "native/core/parallel.cc",
       "native/core/matrix.cc",
       "native/core/model.cc",
       "native/core/objective.cc",

@@ -5,9 +5,13 @@
 // threads, bit for bit: the work is cut into pieces fixed by the data, never by the thread count,
 // and every output value gets the same additions in the same order as on one thread. How each pass
 // achieves that is written where the pass is (countsketch.cc: fixed row blocks whose partial sums
-// are added in block order; leverage.cc: fixed row segments, each scored on its own). Threads are plain std::threads started per pass
-// (tens of microseconds, against passes of milliseconds): the caller's thread takes part, and a
-// pass too small to pay for a thread runs on the caller's thread alone.
+// are added in block order; leverage.cc: fixed row segments, each scored on its own).
+//
+// The threads are a team of helpers kept per calling thread (parallel.cc): started once, they wait
+// between passes, spinning briefly first, so a pass of a few milliseconds neither pays a thread's
+// start-up nor runs on a thread the kernel has not yet moved to the idle core
+// (docs/performance.md, "Threads"). The caller's thread takes part, and a pass too small to pay
+// for a second thread runs on the caller's thread alone.
 #pragma once
 #include <algorithm>
 #include <atomic>
@@ -15,8 +19,7 @@
 #include <cstdint>
 #include <exception>
 #include <stdexcept>
-#include <system_error>
-#include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace softnewton {
@@ -42,7 +45,7 @@ struct Parallel {
   }
   // Threads worth starting for `work` multiply-adds: one per kMinWork, at most `threads`.
   int threadsFor(double work) const {
-    constexpr double kMinWork = 1 << 19;  // ~0.5 ms of scalar work: ten times a thread's start-up (~50 µs here)
+    constexpr double kMinWork = 1 << 19;  // ~0.5 ms of scalar work: ten times waking a sleeping helper
     const double useful = std::max(1.0, std::floor(work / kMinWork));
     return static_cast<int>(std::max(1.0, std::min(static_cast<double>(threads), useful)));
   }
@@ -52,10 +55,16 @@ struct Parallel {
 // so, rare enough to cost nothing measurable.
 constexpr int64_t kCancelCheckRows = 4096;
 
+namespace detail {
+// Runs invoke(context, part) for part = 0 … parts − 1 on the calling thread's helper team
+// (parallel.cc), part 0 on the calling thread. Each part's exception is stored in errors[part].
+void runOnTeam(int parts, void (*invoke)(void*, int), void* context, std::exception_ptr* errors);
+}  // namespace detail
+
 // Runs body(part) for part = 0 … parts − 1, part 0 on the calling thread and each other part on a
-// thread of its own, and returns when all are done. An exception thrown by any part is rethrown
-// here (the lowest part's first), after every thread has been joined: nothing escapes a thread.
-// If a thread cannot be started, its part runs on the calling thread instead.
+// helper thread, and returns when all are done. An exception thrown by any part is rethrown here
+// (the lowest part's first), after every part has ended: nothing escapes a helper. If a helper
+// cannot be started, or the caller is itself inside a pass, the parts run on the calling thread.
 template <class Body>
 void runParts(int parts, Body&& body) {
   if (parts <= 1) {
@@ -63,26 +72,9 @@ void runParts(int parts, Body&& body) {
     return;
   }
   std::vector<std::exception_ptr> errors(parts);
-  auto guarded = [&](int part) {
-    try {
-      body(part);
-    } catch (...) {
-      errors[part] = std::current_exception();
-    }
-  };
-  std::vector<std::thread> threads;
-  threads.reserve(parts - 1);
-  std::vector<int> inline_parts;
-  for (int part = 1; part < parts; ++part) {
-    try {
-      threads.emplace_back(guarded, part);
-    } catch (const std::system_error&) {
-      inline_parts.push_back(part);
-    }
-  }
-  guarded(0);
-  for (int part : inline_parts) guarded(part);
-  for (auto& t : threads) t.join();
+  using BodyType = std::remove_reference_t<Body>;
+  detail::runOnTeam(
+      parts, [](void* context, int part) { (*static_cast<BodyType*>(context))(part); }, &body, errors.data());
   for (auto& e : errors)
     if (e) std::rethrow_exception(e);
 }

@@ -9,6 +9,7 @@
 // Usage: core_test [FUZZ_DIR] [--filter SUBSTRING]
 // Ends with the line "N passed, N failed"; exit status 1 when a test failed.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -22,6 +23,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/linalg.h"
@@ -409,6 +411,42 @@ TEST(vectorised_exp_and_log1p_are_within_2_ulp_of_libm) {
   worst = 0;
   for (int i = 0; i < n; ++i) worst = std::max(worst, ulpsApart(std::log1p(in[i]), out[i]));
   CHECK_MSG(worst <= 2, vmathVariant() << " log1p: " << worst << " ulp from libm");
+}
+
+TEST(helper_team_runs_every_part_once_rethrows_nests_and_serves_concurrent_callers) {
+  // Every part runs exactly once, on as many threads as parts, repeatedly (the team is reused).
+  for (int round = 0; round < 50; ++round) {
+    const int parts = 1 + round % 7;
+    std::vector<std::atomic<int>> ran(parts);
+    runParts(parts, [&](int part) { ran[part].fetch_add(1); });
+    for (int part = 0; part < parts; ++part) CHECK_MSG(ran[part].load() == 1, "round " << round << " part " << part);
+  }
+  // The lowest part's exception is rethrown after every part has ended.
+  std::atomic<int> finished{0};
+  bool threw = false;
+  try {
+    runParts(4, [&](int part) {
+      if (part >= 2) throw std::runtime_error("part " + std::to_string(part));
+      finished.fetch_add(1);
+    });
+  } catch (const std::runtime_error& e) {
+    threw = std::string(e.what()) == "part 2";
+  }
+  CHECK(threw);
+  CHECK(finished.load() == 2);
+  // A pass inside a part runs its parts on that thread, and the team still works afterwards.
+  std::atomic<int> inner{0};
+  runParts(3, [&](int) { runParts(3, [&](int) { inner.fetch_add(1); }); });
+  CHECK(inner.load() == 9);
+  // Callers on several threads at once, each with its own team, each team dying with its thread.
+  std::vector<std::thread> callers;
+  std::atomic<int64_t> total{0};
+  for (int t = 0; t < 4; ++t)
+    callers.emplace_back([&] {
+      for (int round = 0; round < 100; ++round) forEachItem(3, 10, [&](int64_t item) { total.fetch_add(item); });
+    });
+  for (auto& caller : callers) caller.join();
+  CHECK(total.load() == 4 * 100 * 45);
 }
 
 TEST(objective_passes_give_the_same_bits_for_every_thread_count) {
