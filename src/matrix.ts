@@ -148,3 +148,17 @@ export function toCsr(c: Matrix): CsrMatrix {
   }
   return { rows: c.rows, cols: c.cols, indptr, indices: Int32Array.from(indices), values: Float64Array.from(values) };
 }
+
+/** Stored entries per cell above which CSR takes more memory than dense rows (12 bytes an entry against 8 a cell). */
+export const DENSE_FILL = 2 / 3;
+
+/**
+ * Dense rows stay dense whatever file they came from: a CSR matrix whose entries fill at least
+ * {@link DENSE_FILL} of its cells is returned as dense rows, which take no more memory and run
+ * through BLAS (a LIBSVM file of dense rows made loss + gradient 3.2× slower in CSR;
+ * docs/performance.md). Sparser matrices are returned as they are.
+ */
+export function denseWhenFull(C: Matrix): Matrix {
+  if (isDense(C) || C.rows === 0 || nnz(C) < DENSE_FILL * C.rows * C.cols) return C;
+  return toDense(C);
+}

@@ -4,7 +4,7 @@
  * noise. Seeded and deterministic. The scale defaults to n so that a∘s is of order 1 (model
  * `softmax` keeps its fixed scale 1).
  */
-import type { CsrMatrix } from './matrix';
+import { CsrMatrix, denseWhenFull } from './matrix';
 import { fromNative } from './errors';
 import { native } from './native';
 import { MODELS, ModelName, Problem, UNITS, UnitName } from './problem';
@@ -67,9 +67,10 @@ export function generatePlanted(options: PlantedOptions): PlantedProblem {
   };
 }
 
-/** The planted data as a ready Problem (with optional regularisation). */
+/** The planted data as a ready Problem (with optional regularisation). Dense rows stay dense, as
+ *  from a file: at density ≥ 2/3 the Problem holds dense rows, not the generator's CSR. */
 export function plantedProblem(options: PlantedOptions & { w?: number; ridge?: number }): { problem: Problem; xStar: Float64Array } {
   const p = generatePlanted(options);
-  const problem = new Problem(p.C, p.b, { ...p.model, w: options.w, ridge: options.ridge });
+  const problem = new Problem(denseWhenFull(p.C), p.b, { ...p.model, w: options.w, ridge: options.ridge });
   return { problem, xStar: p.xStar };
 }

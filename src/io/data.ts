@@ -10,7 +10,7 @@
  * | `.npy`                     | npy     | `targetColumn` (1-based) or `target`                    |
  */
 import { InputError } from '../errors';
-import { isDense, Matrix, nnz, toDense } from '../matrix';
+import { denseWhenFull, Matrix } from '../matrix';
 import { describe } from '../validate';
 import { readCsv } from './csv';
 import { readLibsvm } from './libsvm';
@@ -130,18 +130,4 @@ export async function readFeatures(file: string, options: DataReadOptions = {}, 
   if (target !== undefined) out.b = await readTarget(target, { rows: out.C.rows });
   out.C = denseWhenFull(out.C);
   return out;
-}
-
-/** Stored entries per cell above which CSR takes more memory than dense rows (12 bytes an entry against 8 a cell). */
-export const DENSE_FILL = 2 / 3;
-
-/**
- * Dense rows stay dense whatever file they came from: a CSR matrix whose entries fill at least
- * {@link DENSE_FILL} of its cells is returned as dense rows, which take no more memory and run
- * through BLAS (a LIBSVM file of dense rows made loss + gradient 3.2× slower in CSR;
- * docs/performance.md). Sparser matrices are returned as they are.
- */
-export function denseWhenFull(C: Matrix): Matrix {
-  if (isDense(C) || C.rows === 0 || nnz(C) < DENSE_FILL * C.rows * C.cols) return C;
-  return toDense(C);
 }
