@@ -23,29 +23,41 @@ function fingerprint(r: SolveResult): string {
 }
 
 // Sparse and dense rows, a noisy target (negative D: the D⁻ split is exercised) and every sketch.
-const sparse = plantedProblem({ rows: 4000, cols: 24, density: 0.3, seed: 31, unit: 'tanh', noise: 0.05, w: 0.05 });
-const dense = plantedProblem({ rows: 3000, cols: 30, density: 1, seed: 32, unit: 'sigmoid' });
-// Large enough (≈ 770k non-zeros) that the sketches' row passes really start extra threads: a pass
-// only uses as many as its work pays for.
-const big = plantedProblem({ rows: 40000, cols: 32, density: 0.6, seed: 33, unit: 'tanh', noise: 0.02 });
+// `big` is large enough (≈ 770k non-zeros) that the sketches' row passes really start extra threads:
+// a pass only uses as many as its work pays for. `wide` has dense rows and sketches of k·d ≥ 2²²
+// entries, which the embedding gathers by bucket (countsketch.cc) instead of scattering.
+// One table, so that the child processes below build the very same problems.
+const SETTINGS = {
+  sparse: { rows: 4000, cols: 24, density: 0.3, seed: 31, unit: 'tanh', noise: 0.05, w: 0.05 },
+  dense: { rows: 3000, cols: 30, density: 1, seed: 32, unit: 'sigmoid' },
+  big: { rows: 40000, cols: 32, density: 0.6, seed: 33, unit: 'tanh', noise: 0.02 },
+  wide: { rows: 20000, cols: 250, density: 1, seed: 34, unit: 'sigmoid', noise: 0.02 },
+} as const;
+type Which = keyof typeof SETTINGS;
+const PROBLEMS = Object.fromEntries(
+  Object.entries(SETTINGS).map(([which, settings]) => [which, plantedProblem(settings).problem]),
+) as Record<Which, Problem>;
 
-const CASES: [string, Problem, SolveOptions][] = [
-  ['approx-newton/leverage', sparse.problem, { method: 'approx-newton', sketch: 'leverage', sketchRows: 600 }],
-  ['approx-newton/countsketch', sparse.problem, { method: 'approx-newton', sketch: 'countsketch', sketchRows: 800 }],
-  ['approx-newton/osnap', dense.problem, { method: 'approx-newton', sketch: 'osnap', sketchRows: 700 }],
-  ['approx-newton/uniform', dense.problem, { method: 'approx-newton', sketch: 'uniform', sketchRows: 900 }],
-  ['newton-pcg/leverage', dense.problem, { method: 'newton-pcg', sketch: 'leverage', sketchRows: 500 }],
-  ['newton', sparse.problem, { method: 'newton' }],
-  ['lbfgs', dense.problem, { method: 'lbfgs' }],
-  ['gd', sparse.problem, { method: 'gd', maxIter: 40 }],
-  ['approx-newton/osnap, large', big.problem, { method: 'approx-newton', sketch: 'osnap', sketchRows: 3000, maxIter: 4 }],
-  ['approx-newton/leverage, large', big.problem, { method: 'approx-newton', sketch: 'leverage', sketchRows: 3000, maxIter: 4 }],
-  ['approx-newton/countsketch, large', big.problem, { method: 'approx-newton', sketch: 'countsketch', sketchRows: 3000, maxIter: 4 }],
+const CASES: [string, Which, SolveOptions][] = [
+  ['approx-newton/leverage', 'sparse', { method: 'approx-newton', sketch: 'leverage', sketchRows: 600 }],
+  ['approx-newton/countsketch', 'sparse', { method: 'approx-newton', sketch: 'countsketch', sketchRows: 800 }],
+  ['approx-newton/osnap', 'dense', { method: 'approx-newton', sketch: 'osnap', sketchRows: 700 }],
+  ['approx-newton/uniform', 'dense', { method: 'approx-newton', sketch: 'uniform', sketchRows: 900 }],
+  ['newton-pcg/leverage', 'dense', { method: 'newton-pcg', sketch: 'leverage', sketchRows: 500 }],
+  ['newton', 'sparse', { method: 'newton' }],
+  ['lbfgs', 'dense', { method: 'lbfgs' }],
+  ['gd', 'sparse', { method: 'gd', maxIter: 40 }],
+  ['approx-newton/osnap, large', 'big', { method: 'approx-newton', sketch: 'osnap', sketchRows: 3000, maxIter: 4 }],
+  ['approx-newton/leverage, large', 'big', { method: 'approx-newton', sketch: 'leverage', sketchRows: 3000, maxIter: 4 }],
+  ['approx-newton/countsketch, large', 'big', { method: 'approx-newton', sketch: 'countsketch', sketchRows: 3000, maxIter: 4 }],
+  ['approx-newton/countsketch, gathered', 'wide', { method: 'approx-newton', sketch: 'countsketch', sketchRows: 17000, maxIter: 3 }],
+  ['newton-pcg/osnap, gathered', 'wide', { method: 'newton-pcg', sketch: 'osnap', sketchRows: 17000, maxIter: 3 }],
 ];
 const COMMON: SolveOptions = { seed: 12345, tol: 1e-10, maxIter: 60 };
 
 test('the threads option does not change a single bit, for every sketch and method', async () => {
-  for (const [name, problem, options] of CASES) {
+  for (const [name, which, options] of CASES) {
+    const problem = PROBLEMS[which];
     const reference = fingerprint(solveSync(problem, { ...COMMON, ...options, threads: 1 }));
     for (const threads of [2, 3, 8]) {
       assert.equal(fingerprint(solveSync(problem, { ...COMMON, ...options, threads })), reference, `${name} with ${threads} threads`);
@@ -57,20 +69,20 @@ test('the threads option does not change a single bit, for every sketch and meth
 });
 
 test('concurrent solves sharing one Problem give the bits of sequential ones', async () => {
-  const sequential = CASES.map(([, problem, options]) => fingerprint(solveSync(problem, { ...COMMON, ...options })));
+  const sequential = CASES.map(([, which, options]) => fingerprint(solveSync(PROBLEMS[which], { ...COMMON, ...options })));
   // Every case three times at once, interleaved with evaluations on the main thread of the same
   // problems (they read the same arrays while the workers run).
   const x = new Float64Array(24).fill(0.01);
-  const lossBefore = sparse.problem.loss(x);
+  const lossBefore = PROBLEMS.sparse.loss(x);
   const pending: Promise<SolveResult>[] = [];
   for (let round = 0; round < 3; round++) {
-    for (const [, problem, options] of CASES) pending.push(solve(problem, { ...COMMON, ...options, threads: 1 + round }));
+    for (const [, which, options] of CASES) pending.push(solve(PROBLEMS[which], { ...COMMON, ...options, threads: 1 + round }));
   }
-  for (let k = 0; k < 20; k++) assert.equal(sparse.problem.loss(x), lossBefore);
+  for (let k = 0; k < 20; k++) assert.equal(PROBLEMS.sparse.loss(x), lossBefore);
   const results = await Promise.all(pending);
   results.forEach((r, k) => assert.equal(fingerprint(r), sequential[k % CASES.length], `${CASES[k % CASES.length][0]}, concurrent copy ${Math.floor(k / CASES.length)}`));
   // The problem itself is unchanged by all of it.
-  assert.equal(sparse.problem.loss(x), lossBefore);
+  assert.equal(PROBLEMS.sparse.loss(x), lossBefore);
 });
 
 const ROOT = path.resolve(__dirname, '..');
@@ -79,11 +91,9 @@ const ROOT = path.resolve(__dirname, '..');
 function fingerprintsInProcess(env: Record<string, string>): string[] {
   const script = `
     const { plantedProblem, solveSync } = require(${JSON.stringify(path.join(ROOT, 'src', 'index.js'))});
-    const sparse = plantedProblem({ rows: 4000, cols: 24, density: 0.3, seed: 31, unit: 'tanh', noise: 0.05, w: 0.05 });
-    const dense = plantedProblem({ rows: 3000, cols: 30, density: 1, seed: 32, unit: 'sigmoid' });
-    const big = plantedProblem({ rows: 40000, cols: 32, density: 0.6, seed: 33, unit: 'tanh', noise: 0.02 });
-    const problems = { sparse: sparse.problem, dense: dense.problem, big: big.problem };
-    const cases = ${JSON.stringify(CASES.map(([, problem, options]) => [problem === sparse.problem ? 'sparse' : problem === dense.problem ? 'dense' : 'big', options]))};
+    const settings = ${JSON.stringify(SETTINGS)};
+    const problems = Object.fromEntries(Object.entries(settings).map(([which, o]) => [which, plantedProblem(o).problem]));
+    const cases = ${JSON.stringify(CASES.map(([, which, options]) => [which, options]))};
     const bits = (v) => Buffer.from(Float64Array.of(v).buffer).toString('hex');
     const out = cases.map(([which, options]) => {
       const r = solveSync(problems[which], { ...${JSON.stringify(COMMON)}, ...options });
@@ -99,7 +109,7 @@ function fingerprintsInProcess(env: Record<string, string>): string[] {
 }
 
 test('the same seed gives the same bits in separate processes and with 1 or 2 OpenBLAS threads', () => {
-  const here = CASES.map(([, problem, options]) => fingerprint(solveSync(problem, { ...COMMON, ...options })));
+  const here = CASES.map(([, which, options]) => fingerprint(solveSync(PROBLEMS[which], { ...COMMON, ...options })));
   const one = fingerprintsInProcess({ OPENBLAS_NUM_THREADS: '1' });
   const two = fingerprintsInProcess({ OPENBLAS_NUM_THREADS: '2' });
   CASES.forEach(([name], k) => {
@@ -110,16 +120,16 @@ test('the same seed gives the same bits in separate processes and with 1 or 2 Op
 
 
 test('pool sizes do not change a single bit (single solves and multi-start)', async () => {
-  const sequential = CASES.map(([, problem, options]) => fingerprint(solveSync(problem, { ...COMMON, ...options })));
+  const sequential = CASES.map(([, which, options]) => fingerprint(solveSync(PROBLEMS[which], { ...COMMON, ...options })));
   const multiStart: string[] = [];
   // At most one worker per core (the pool refuses more): 1 and 2 workers on the smallest machines.
   for (const workers of [1, 2]) {
     const p = new SolverPool({ workers, threadsPerWorker: 1 });
     try {
-      const results = await Promise.all(CASES.map(([, problem, options]) => p.solve(problem, { ...COMMON, ...options, threads: 1 })));
+      const results = await Promise.all(CASES.map(([, which, options]) => p.solve(PROBLEMS[which], { ...COMMON, ...options, threads: 1 })));
       results.forEach((r, k) => assert.equal(fingerprint(r), sequential[k], `${CASES[k][0]} in a pool of ${workers}`));
       const options = { ...COMMON, method: 'approx-newton', sketch: 'leverage', sketchRows: 600, starts: 4, pool: p, threads: 1 };
-      const starts = (await solve(sparse.problem, options as SolveOptions)) as SolveResult & { starts?: SolveResult[] };
+      const starts = (await solve(PROBLEMS.sparse, options as SolveOptions)) as SolveResult & { starts?: SolveResult[] };
       assert.equal(starts.starts?.length, 4);
       multiStart.push([fingerprint(starts), ...(starts.starts ?? []).map(fingerprint)].join('|'));
     } finally {

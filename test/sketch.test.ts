@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { generatePlanted, plantedProblem, toDense, Problem } from '../src/index';
+import { generatePlanted, plantedProblem, toCsr, toDense, Problem } from '../src/index';
 import { native, NativeSketchOptions } from '../src/native';
 
 const addon = native();
@@ -24,8 +24,10 @@ function bits(a: Float64Array): Buffer {
 
 test('at the documented k every guaranteed sketch stays within ε₀, on sparse and dense rows', (t) => {
   const cases = [
-    { name: 'CSR density 1, d 30', ...plantedProblem({ rows: 4000, cols: 30, density: 1, seed: 11 }) },
+    { name: 'density 1 (dense rows), d 30', ...plantedProblem({ rows: 4000, cols: 30, density: 1, seed: 11 }) },
     { name: 'CSR density 0.3, d 20', ...plantedProblem({ rows: 4000, cols: 20, density: 0.3, seed: 12 }) },
+    // At ε₀ = 0.35, k·d ≥ 2²²: CountSketch/OSNAP gather each bucket's dense rows (countsketch.cc).
+    { name: 'dense rows, d 250', ...plantedProblem({ rows: 40000, cols: 250, density: 1, seed: 13 }) },
   ];
   // The same data stored dense goes through the dense code paths (dgemm scoring, row copies).
   const sparse = cases[1];
@@ -113,7 +115,7 @@ test('none is the exact product; auto picks none exactly when it is the cheaper,
   const d = problem.cols;
   // ∇²L = M + (CᵀU) S (CᵀU)ᵀ (λ = 0): rebuild the rank-2 term from the pieces and compare the rest.
   const a = new Float64Array(d), b = new Float64Array(d);
-  const C = problem.C as { indptr: Int32Array; indices: Int32Array; values: Float64Array };
+  const C = toCsr(problem.C);
   for (let i = 0; i < problem.rows; i++)
     for (let p = C.indptr[i]; p < C.indptr[i + 1]; p++) {
       a[C.indices[p]] += C.values[p] * pieces.u0[i];

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/linalg.h"
+#include "core/sketch/kinds.h"
 
 namespace softnewton {
 
@@ -25,10 +26,13 @@ double gramBlocks(int64_t count, int64_t d) {
   return 2.0 * static_cast<double>(std::max<int64_t>(1, std::min(kGramBlockRows, count))) * static_cast<double>(d);
 }
 
-// countsketch.cc embedRows(k, s): block 0 goes into `out`; later blocks into a k × d scratch each,
-// one per thread that takes a block (at most `threads`, and at most what 256 MB or the size of C
-// affords).
+// countsketch.cc embedRows(k, s): dense rows with k·d ≥ kGatherOutputEntries are gathered by
+// bucket, with s·n (row, sign) entries and k + 1 bucket starts. Otherwise block 0 goes into `out`; later blocks into a k × d scratch
+// each, one per thread that takes a block (at most `threads`, and at most what 256 MB or the size
+// of C affords).
 double embedScratch(const FootprintInput& in, int64_t k, int s) {
+  if (in.dense && static_cast<double>(k) * static_cast<double>(in.cols) >= sketch::kGatherOutputEntries)
+    return 2.0 * s * static_cast<double>(in.rows) + 2.0 * static_cast<double>(k);
   const double outSize = static_cast<double>(k) * static_cast<double>(in.cols);
   const double blockNnz = std::max(double(1 << 20), std::ceil(8.0 * outSize / s));
   const double blocks = std::max(1.0, std::ceil(static_cast<double>(in.nnz) / blockNnz));

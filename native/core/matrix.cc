@@ -73,6 +73,38 @@ RowBlocks makeRowBlocks(const MatrixView& c) {
 }
 
 namespace {
+// out[j·K + c] += Σ_i C_ij r[c][i] over dense rows [begin, end), four rows per sweep of the output.
+// Inlined into the dispatched transposedRows, so it is vectorised for each CPU clone.
+template <int K>
+inline void denseTransposedRows(const double* dense, int64_t d, const double* const* r, int64_t begin, int64_t end,
+                                double* out) {
+  int64_t i = begin;
+  for (; i + 4 <= end; i += 4) {
+    const double* a0 = dense + i * d;
+    const double* a1 = a0 + d;
+    const double* a2 = a1 + d;
+    const double* a3 = a2 + d;
+    double w[K][4];
+    for (int c = 0; c < K; ++c)
+      for (int q = 0; q < 4; ++q) w[c][q] = r[c][i + q];
+    for (int64_t j = 0; j < d; ++j) {
+      for (int c = 0; c < K; ++c) {
+        double t = out[j * K + c];
+        t += a0[j] * w[c][0];
+        t += a1[j] * w[c][1];
+        t += a2[j] * w[c][2];
+        t += a3[j] * w[c][3];
+        out[j * K + c] = t;
+      }
+    }
+  }
+  for (; i < end; ++i) {
+    const double* a = dense + i * d;
+    for (int64_t j = 0; j < d; ++j)
+      for (int c = 0; c < K; ++c) out[j * K + c] += a[j] * r[c][i];
+  }
+}
+
 // Rows with fewer stored entries use one accumulator in multiplyRows.
 constexpr int32_t kShortRow = 12;
 }  // namespace
@@ -111,8 +143,7 @@ void MatrixView::multiplyRows(const double* x, double* z, int64_t begin, int64_t
 }
 
 SOFTNEWTON_DISPATCH
-void MatrixView::transposedRows(const double* const* r, int k, int64_t begin, int64_t end, double* out,
-                                double* scratch) const {
+void MatrixView::transposedRows(const double* const* r, int k, int64_t begin, int64_t end, double* out) const {
   std::memset(out, 0, sizeof(double) * cols * k);
   if (begin >= end) return;
   if (isDense()) {
@@ -122,11 +153,15 @@ void MatrixView::transposedRows(const double* const* r, int k, int64_t begin, in
                   static_cast<int>(cols), r[0] + begin, 1, 0.0, out, 1);
       return;
     }
-    // The k columns side by side (m × k, row-major), then one product Cᵀ R: C is read once.
-    for (int64_t i = begin; i < end; ++i)
-      for (int c = 0; c < k; ++c) scratch[(i - begin) * k + c] = r[c][i];
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, static_cast<int>(cols), k, m, 1.0, dense + begin * cols,
-                static_cast<int>(cols), scratch, k, 0.0, out, k);
+    // Four rows at a time into the interleaved output, each output value kept in a register across
+    // the four (added in row order, as row by row): C is read once, and the output, k·d doubles,
+    // is read and written once per four rows. One dgemm with k columns packed C first and ran at a
+    // third of the memory rate (150 against 54 ms for n = 200k, d = 1000); a dgemv per column on
+    // chunks in L2 took 82.
+    if (k == 2)
+      denseTransposedRows<2>(dense, cols, r, begin, end, out);
+    else
+      denseTransposedRows<3>(dense, cols, r, begin, end, out);
     return;
   }
   if (k == 1) {

@@ -34,10 +34,8 @@ struct MatrixView {
   // z[i] = (C x)_i for i in [begin, end).
   void multiplyRows(const double* x, double* z, int64_t begin, int64_t end) const;
   // out (cols × k, interleaved: out[j·k + c]) = Σ_{i in [begin, end)} C_ij · r[c][i] for k ≤ 3 row
-  // vectors r[0], …, r[k − 1]: one pass over the rows for all of them. `scratch` holds
-  // (end − begin)·k doubles (dense rows only).
-  void transposedRows(const double* const* r, int k, int64_t begin, int64_t end, double* out,
-                      double* scratch) const;
+  // vectors r[0], …, r[k − 1]: one pass over the rows for all of them.
+  void transposedRows(const double* const* r, int k, int64_t begin, int64_t end, double* out) const;
 
   // Calls f(column, value) for each stored entry of row i, in column order.
   template <class F>

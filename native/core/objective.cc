@@ -49,12 +49,10 @@ template <class RowWork>
 void Objective::transposed(const double* const* r, int k, double* const* out, Scratch& s, RowWork&& rowWork) const {
   const int64_t blocks = blocks_.count(), d = dim();
   s.partial.resize(static_cast<size_t>(blocks * d * k));
-  if (c_.isDense()) s.staging.resize(static_cast<size_t>(rows() * k));
   const double work = static_cast<double>(c_.nnz()) * k + static_cast<double>(rows()) * kRowWork;
   forBlocks(work, [&](int64_t b) {
     rowWork(b);
-    c_.transposedRows(r, k, blocks_.begin(b), blocks_.end(b), s.partial.data() + b * d * k,
-                      c_.isDense() ? s.staging.data() + blocks_.begin(b) * k : nullptr);
+    c_.transposedRows(r, k, blocks_.begin(b), blocks_.end(b), s.partial.data() + b * d * k);
   });
   // Block order, whatever thread computed which block: the same bits for every thread count.
   for (int c = 0; c < k; ++c) {
@@ -204,7 +202,7 @@ void Objective::multiply(const double* v, double* z) const {
             [&](int64_t b) { c_.multiplyRows(v, z, blocks_.begin(b), blocks_.end(b)); });
 }
 
-void Objective::hessianVector(const Point& at, const double* v, double* out, Scratch& s) const {
+void Objective::hessianVector(const Point& at, const double* v, double* out, Scratch& s, double* cv) const {
   const int64_t n = rows(), d = dim(), blocks = blocks_.count();
   const RowTerms& r = at.terms;
   s.rows.resize(n);
@@ -232,9 +230,10 @@ void Objective::hessianVector(const Point& at, const double* v, double* out, Scr
       c_.multiplyRows(v, t, lo, hi);
       s0 += dot(r.u0.data() + lo, t + lo, hi - lo);
       s1 += dot(r.u1.data() + lo, t + lo, hi - lo);
+      if (cv) std::copy(t + lo, t + hi, cv + lo);
       for (int64_t i = lo; i < hi; ++i) t[i] *= r.D[i];
       const double* column[1] = {t};
-      c_.transposedRows(column, 1, lo, hi, chunkOut, nullptr);
+      c_.transposedRows(column, 1, lo, hi, chunkOut);
       for (int64_t j = 0; j < d; ++j) part[j] += chunkOut[j];
       lo = hi;
     }

@@ -25,7 +25,6 @@ struct Scratch {
   std::vector<double> rows;      // an n-vector (Cv in a Hessian–vector product)
   std::vector<double> partial;   // per-block partial Cᵀ products: blocks × d × columns
   std::vector<double> chunk;     // per-block Cᵀ product of one chunk (Hessian–vector products): blocks × d
-  std::vector<double> staging;   // dense rows: per-block k-column staging, blocks × rows × columns
   std::vector<BlockSums> sums;   // per-block sums
 };
 
@@ -78,8 +77,10 @@ class Objective {
   void multiply(const double* v, double* z) const;
   // out = ∇²L(x) v (docs/math.md §4): Cᵀ(D∘t) + (CᵀU) S Uᵀt + λv with t = Cv, in one pass over C
   // (each chunk of rows read twice while in cache). On entry `at` has its Hessian pieces
-  // (evaluate with Order::Hessian, or prepareHessian); std::logic_error otherwise.
-  void hessianVector(const Point& at, const double* v, double* out, Scratch& scratch) const;
+  // (evaluate with Order::Hessian, or prepareHessian); std::logic_error otherwise. If `cv` is not
+  // null it receives t = Cv (n values), which the pass computes anyway: CG sums these into C p, so
+  // the line search along its p needs no pass of its own.
+  void hessianVector(const Point& at, const double* v, double* out, Scratch& scratch, double* cv = nullptr) const;
   // The exact dense Hessian, d × d (symmetric, full storage). Cᵀ diag(D) C by BLAS-3.
   void denseHessian(const Point& at, double* h) const;
   // m (d × d, upper triangle) += Cᵀ diag(D) C exactly, on the objective's threads.

@@ -86,11 +86,14 @@ SolveResult Run::finish(const Point& at, StopReason reason, std::string message,
 }
 
 LineSearchOutcome lineSearch(const Objective& f, const Point& at, const std::vector<double>& p, double slope,
-                             double initialStep, Order order, Point& next, std::vector<double>& cp) {
+                             double initialStep, Order order, Point& next, std::vector<double>& cp,
+                             bool cpKnown) {
   constexpr double kArmijo = 1e-4;
   constexpr int kMaxTries = 50;
-  cp.resize(f.rows());
-  f.multiply(p.data(), cp.data());
+  if (!cpKnown) {
+    cp.resize(f.rows());
+    f.multiply(p.data(), cp.data());
+  }
   const double rounding = 16.0 * std::numeric_limits<double>::epsilon() * std::fabs(at.loss);
   LineSearchOutcome out;
   double t = initialStep;

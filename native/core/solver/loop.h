@@ -68,9 +68,11 @@ struct LineSearchOutcome {
 // optimum that decrease falls below the rounding of L, so a step whose predicted decrease is within
 // 16 ulps of |L| is accepted when it does not raise L by more than that. A trial point where the
 // model overflows counts as too long a step. On success `next` holds the new point with its
-// derivatives to `order` (one fused Cᵀ pass). `cp` is scratch for C p: the trials move z along
-// z − t·Cp without another pass over C, and evaluate the loss alone.
+// derivatives to `order` (one fused Cᵀ pass). `cp` holds C p: the trials move z along z − t·Cp
+// without another pass over C, and evaluate the loss alone. It is computed here (one pass over C)
+// unless `cpKnown` says the caller already has it (CG sums it from its Hessian–vector products).
 LineSearchOutcome lineSearch(const Objective& f, const Point& at, const std::vector<double>& p, double slope,
-                             double initialStep, Order order, Point& next, std::vector<double>& cp);
+                             double initialStep, Order order, Point& next, std::vector<double>& cp,
+                             bool cpKnown = false);
 
 }  // namespace softnewton::detail

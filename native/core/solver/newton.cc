@@ -70,13 +70,22 @@ struct PcgOutcome {
   double secondsSparse = 0, secondsDense = 0;
 };
 
+// The n-vectors of newton-pcg's CG: C p, summed step by step from C·dir (which each
+// Hessian–vector product computes anyway), so the line search needs no pass of its own for it.
+struct CgRows {
+  std::vector<double> cp, cdir;
+};
+
 // Solves (∇²L + μI) p = g by CG preconditioned with R from cholesky(H̃ + μI), to a relative residual
 // η = min(kMaxForcing, ‖g‖/‖g₀‖): a forcing term of order ‖g‖ keeps Newton's quadratic rate (Eisenstat–
 // Walker). On negative curvature CG stops; if that happens at once, p is the preconditioned gradient.
+// On return rows.cp = C p.
 PcgOutcome preconditionedCg(const Objective& f, const Point& at, const std::vector<double>& factor, double mu,
                             double initialGradNorm, double targetGradNorm, int maxIterations, std::vector<double>& p,
-                            Scratch& scratch, const int32_t* cancel) {
-  const int64_t d = f.dim();
+                            Scratch& scratch, CgRows& rows, const int32_t* cancel) {
+  const int64_t d = f.dim(), n = f.rows();
+  rows.cp.assign(n, 0.0);
+  rows.cdir.resize(n);
   PcgOutcome out;
   Stopwatch clock;
   const std::vector<double>& g = at.gradient;
@@ -96,13 +105,16 @@ PcgOutcome preconditionedCg(const Objective& f, const Point& at, const std::vect
     // A raised cancel flag ends CG early (each step is two passes over C); the loop then stops
     // after this iteration's line search, within one iteration as promised.
     if (i > 0 && cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED) != 0) break;
-    f.hessianVector(at, dir.data(), hd.data(), scratch);
+    f.hessianVector(at, dir.data(), hd.data(), scratch, rows.cdir.data());
     for (int64_t j = 0; j < d; ++j) hd[j] += mu * dir[j];
     out.secondsSparse += clock.lap();
     const double curvature = dot(dir, hd);
     out.iterations = i + 1;
     if (!(curvature > 0)) {
-      if (i == 0) p = z;
+      if (i == 0) {
+        p = z;  // = dir
+        rows.cp = rows.cdir;
+      }
       break;
     }
     const double a = rz / curvature;
@@ -110,6 +122,7 @@ PcgOutcome preconditionedCg(const Objective& f, const Point& at, const std::vect
       p[j] += a * dir[j];
       r[j] -= a * hd[j];
     }
+    for (int64_t k = 0; k < n; ++k) rows.cp[k] += a * rows.cdir[k];
     if (norm2(r) <= eta * gNorm) break;
     z = r;
     choleskySolve(d, factor.data(), z.data());
@@ -154,7 +167,8 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
   // then independent sketches (docs/distributed.md).
   if (f.execution().reduction) sketch.rowOffset = f.execution().reduction->rowOffset();
 
-  std::vector<double> h(d * d), factor, p(d), cp;
+  std::vector<double> h(d * d), factor, p(d);
+  CgRows cgRows;  // cgRows.cp is also the line search's C p
   SketchReport report;
   bool havePreconditioner = false;
   int lastCgSteps = 0;
@@ -211,11 +225,13 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
     }
     // With the exact product the factor is the Newton system's own: CG would stop after one step
     // at what the triangular solves give directly.
+    bool cpKnown = false;
     if (o.method == Method::NewtonPcg && report.kind != SketchKind::None) {
       row.secondsDense += lap.lap();
       const double target = std::max(o.tol * initialGradNorm, o.atol);
       const PcgOutcome cg = preconditionedCg(f, at, factor, mu, initialGradNorm, target, o.maxInnerIterations, p, cgScratch,
-                                             o.cancelFlag);
+                                             cgRows, o.cancelFlag);
+      cpKnown = true;
       row.innerIterations = cg.iterations;
       lastCgSteps = cg.iterations;
       row.secondsSparse += cg.secondsSparse;
@@ -229,6 +245,7 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
 
     double slope = dot(at.gradient, p);
     if (!(slope > 0)) {
+      cpKnown = false;
       // Not a descent direction (rounding, or CG's last iterate under negative curvature): fall
       // back to the preconditioned gradient, which is one since the factor is positive definite.
       p = at.gradient;
@@ -236,7 +253,7 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
       slope = dot(at.gradient, p);
     }
     row.decrement = std::sqrt(std::max(slope, 0.0));
-    const LineSearchOutcome ls = lineSearch(f, at, p, slope, 1.0, Order::Hessian, next, cp);
+    const LineSearchOutcome ls = lineSearch(f, at, p, slope, 1.0, Order::Hessian, next, cgRows.cp, cpKnown);
     row.secondsSparse += lap.lap();
     if (!ls.accepted)
       return run.finish(at, StopReason::LineSearchFailed,
