@@ -25,13 +25,16 @@ function fingerprint(r: SolveResult): string {
 // Sparse and dense rows, a noisy target (negative D: the D⁻ split is exercised) and every sketch.
 // `big` is large enough (≈ 770k non-zeros) that the sketches' row passes really start extra threads:
 // a pass only uses as many as its work pays for. `wide` has dense rows and sketches of k·d ≥ 2²²
-// entries, which the embedding gathers by bucket (countsketch.cc) instead of scattering.
+// entries, which the embedding gathers by bucket (countsketch.cc) instead of scattering. `tall`
+// has short rows enough for the exact Gram to scatter them in row blocks (linalg.cc).
 // One table, so that the child processes below build the very same problems.
 const SETTINGS = {
   sparse: { rows: 4000, cols: 24, density: 0.3, seed: 31, unit: 'tanh', noise: 0.05, w: 0.05 },
   dense: { rows: 3000, cols: 30, density: 1, seed: 32, unit: 'sigmoid' },
   big: { rows: 40000, cols: 32, density: 0.6, seed: 33, unit: 'tanh', noise: 0.02 },
   wide: { rows: 20000, cols: 250, density: 1, seed: 34, unit: 'sigmoid', noise: 0.02 },
+  // Short rows (6 of 200) with enough of them that the exact Gram's scatter runs in row blocks.
+  tall: { rows: 100000, cols: 200, density: 0.03, seed: 35, unit: 'tanh', noise: 0.02 },
 } as const;
 type Which = keyof typeof SETTINGS;
 const PROBLEMS = Object.fromEntries(
@@ -45,6 +48,7 @@ const CASES: [string, Which, SolveOptions][] = [
   ['approx-newton/uniform', 'dense', { method: 'approx-newton', sketch: 'uniform', sketchRows: 900 }],
   ['newton-pcg/leverage', 'dense', { method: 'newton-pcg', sketch: 'leverage', sketchRows: 500 }],
   ['newton', 'sparse', { method: 'newton' }],
+  ['newton, row-block Gram', 'tall', { method: 'newton', maxIter: 3 }],
   ['lbfgs', 'dense', { method: 'lbfgs' }],
   ['gd', 'sparse', { method: 'gd', maxIter: 40 }],
   ['approx-newton/osnap, large', 'big', { method: 'approx-newton', sketch: 'osnap', sketchRows: 3000, maxIter: 4 }],

@@ -40,21 +40,29 @@ void accumulateSyrk(int64_t d, int64_t k, const double* a, double alpha, double*
 
 namespace {
 
+// The scattered part of the exact Gram (rows with fewer than denseRowThreshold entries) goes to
+// fixed row blocks, each into a private d × d matrix, added to M in block order, when it is large
+// enough to split and the private matrices fit in kGramBlockBytes; otherwise to column ranges of M
+// shared by the threads. The blocks are fixed by the data, so either way every thread count gives
+// the same bits. Row blocks read each row once; column ranges read every row once per thread and
+// skip to their columns, which made the scatter 60% of an exact Newton iteration at n = 300k,
+// d = 120, 6 entries per row (docs/performance.md).
+constexpr int64_t kMaxGramBlocks = 8;
+constexpr double kGramBlockWork = double(1 << 19);  // scattered multiply-adds per block, at least
+constexpr double kGramBlockBytes = 64.0 * (1 << 20);
 
-
-// The scattered part for output columns [j0, j1): every row, only its entries in that range.
-// Each entry of M is updated by one call, rows in order, so the result does not depend on how the
-// columns were split among threads.
+// The scattered part for rows [r0, r1) and output columns [j0, j1): only the rows' entries in that
+// range. Each entry of M is updated rows in order.
 // Returns false when the cancel flag stopped it, and never throws: an exception thrown inside a
 // target_clones function ended in std::terminate here (GCC 12; found by test/solve.test.ts, an
 // aborted solve), so no function marked SOFTNEWTON_DISPATCH may throw or allocate.
 SOFTNEWTON_DISPATCH
-bool scatterGramColumns(const MatrixView& c, const double* weight, int64_t j0, int64_t j1, int64_t threshold,
-                        double* m, const Parallel& par) {
+bool scatterGramColumns(const MatrixView& c, const double* weight, int64_t r0, int64_t r1, int64_t j0, int64_t j1,
+                        int64_t threshold, double* m, const Parallel& par) {
   const int64_t d = c.cols;
   const int32_t* idx = c.indices;
   const double* val = c.values;
-  for (int64_t i = 0; i < c.rows; ++i) {
+  for (int64_t i = r0; i < r1; ++i) {
     if ((i & (kCancelCheckRows - 1)) == 0 && par.cancelled()) return false;
     const int32_t begin = c.indptr[i], end = c.indptr[i + 1];
     const double w = weight[i];
@@ -90,17 +98,49 @@ void accumulateGramParallel(const MatrixView& c, const double* weight, double* m
   const int64_t d = c.cols, n = c.rows;
   const int64_t threshold = denseRowThreshold(d);
   if (!c.isDense()) {
+    const double cost = c.exactGramCost();
+    auto scatteredWork = [&](int64_t i) {
+      const double r = static_cast<double>(c.rowNnz(i));
+      return r < static_cast<double>(threshold) ? 0.5 * r * (r + 1.0) : 0.0;
+    };
+    double scattered = 0.0;
+    for (int64_t i = 0; i < n; ++i) scattered += scatteredWork(i);
+    const double matrixBytes = 8.0 * static_cast<double>(d) * static_cast<double>(d);
+    const int64_t blocks = static_cast<int64_t>(std::min<double>({static_cast<double>(kMaxGramBlocks),
+                                                                  std::floor(scattered / kGramBlockWork),
+                                                                  1.0 + std::floor(kGramBlockBytes / matrixBytes)}));
+    if (blocks >= 2) {
+      // Row blocks of about equal scattered work; block 0 goes straight into M.
+      std::vector<int64_t> rowBound{0};
+      double done = 0.0;
+      for (int64_t i = 0; i < n && static_cast<int64_t>(rowBound.size()) < blocks; ++i) {
+        done += scatteredWork(i);
+        if (done >= scattered * static_cast<double>(rowBound.size()) / static_cast<double>(blocks)) rowBound.push_back(i + 1);
+      }
+      while (static_cast<int64_t>(rowBound.size()) <= blocks) rowBound.push_back(n);
+      std::vector<double> privateM(static_cast<size_t>((blocks - 1) * d * d), 0.0);
+      forEachItem(par.threadsFor(cost), blocks, [&](int64_t b) {
+        double* target = b == 0 ? m : privateM.data() + (b - 1) * d * d;
+        if (!scatterGramColumns(c, weight, rowBound[b], rowBound[b + 1], 0, d, threshold, target, par))
+          throw PassCancelled();
+      });
+      for (int64_t b = 1; b < blocks; ++b) {
+        const double* pm = privateM.data() + (b - 1) * d * d;
+        for (int64_t j = 0; j < d; ++j)
+          for (int64_t i = 0; i <= j; ++i) m[j * d + i] += pm[j * d + i];
+      }
+    } else {
     // Column ranges with about equal numbers of upper-triangle entries (column j has j + 1): the
     // range boundaries only balance the threads, they do not change any entry's additions.
-    const double cost = c.exactGramCost();
     const int parts = par.threadsFor(cost);
     std::vector<int64_t> bound(parts + 1, d);
     bound[0] = 0;
     for (int p = 1; p < parts; ++p)
       bound[p] = std::min<int64_t>(d, static_cast<int64_t>(std::llround(d * std::sqrt(static_cast<double>(p) / parts))));
     runParts(parts, [&](int part) {
-      if (!scatterGramColumns(c, weight, bound[part], bound[part + 1], threshold, m, par)) throw PassCancelled();
+      if (!scatterGramColumns(c, weight, 0, n, bound[part], bound[part + 1], threshold, m, par)) throw PassCancelled();
     });
+    }
   }
   // Rows with many entries, D > 0 and D < 0 apart, staged as √|D_i| c_i in blocks for BLAS-3.
   const int64_t blockRows = std::max<int64_t>(1, std::min(kBlockRows, n));
