@@ -4,8 +4,9 @@
 // Every parallel pass here is arranged so that the result does not depend on the number of
 // threads, bit for bit: the work is cut into pieces fixed by the data, never by the thread count,
 // and every output value gets the same additions in the same order as on one thread. How each pass
-// achieves that is written where the pass is (countsketch.cc: fixed row blocks whose partial sums
-// are added in block order; leverage.cc: fixed row segments, each scored on its own).
+// achieves that is written where the pass is (countsketch.cc: each output row gathered by one
+// thread, or fixed row blocks whose partial sums are added in block order; leverage.cc: fixed row
+// segments, each scored on its own).
 //
 // The threads are a team of helpers kept per calling thread (parallel.cc): started once, they wait
 // between passes, spinning briefly first, so a pass of a few milliseconds neither pays a thread's
