@@ -107,9 +107,16 @@ SketchKind resolveAutoPreconditioner(const MatrixView& c, int64_t k) {
   // dsyrk ran at ~40 GF/s and the CSR and dense passes at ~1.5·10⁹ entries/s on this machine kind
   // (AMD EPYC, AVX-512; bench/targets.ts measures both).
   constexpr double kBlasFlopsPerEntry = 25.0;
-  // CG steps a k = 10d preconditioner adds per Newton iteration, on average over a solve to 1e-8:
-  // κ ≈ 3.7 contracts the residual about 3× per step and the forcing terms go down to ~1e-4.
-  constexpr double kExpectedCgSteps = 8.0;
+  // Passes over C a k = 10d preconditioner adds per Newton iteration, on average over a solve to
+  // 1e-8: κ ≈ 3.7 contracts the residual about 3× per step and the forcing terms go down to ~1e-4.
+  // Fitted as 8 CG steps of two passes; a step is one fused pass now, but 16 still fits the
+  // crossover map best (newton-pcg also takes an iteration more than exact Newton).
+  constexpr double kExpectedCgPasses = 16.0;
+  // Newton iterations that share one preconditioner: newton-pcg keeps it while CG converges fast
+  // with it (kReuseCgSteps, newton.cc), and solves to 1e-8 took 3 iterations in the crossover map
+  // and the paper regime, while exact Newton forms its Gram at every iteration. Counting the Gram
+  // once per iteration had auto pick exact Newton at k = n (dense n = 10⁴, d = 1000), 1.6× slower.
+  constexpr double kIterationsPerPreconditioner = 3.0;
   const double d = static_cast<double>(c.cols), nnz = static_cast<double>(c.nnz());
   const double threshold = static_cast<double>(denseRowThreshold(c.cols));  // rows that use BLAS-3 (linalg.h)
   double scattered = 0.0, blas = 0.0;
@@ -119,7 +126,8 @@ SketchKind resolveAutoPreconditioner(const MatrixView& c, int64_t k) {
     else scattered += r * (r + 1.0) / 2.0;
   }
   const double exact = scattered + blas / kBlasFlopsPerEntry;
-  const double sketch = nnz * (1.0 + 2.0 * kExpectedCgSteps) + static_cast<double>(k) * d * d / kBlasFlopsPerEntry;
+  const double sketch = nnz * (1.0 + kExpectedCgPasses) +
+                        static_cast<double>(k) * d * d / kBlasFlopsPerEntry / kIterationsPerPreconditioner;
   return exact <= sketch ? SketchKind::None : SketchKind::CountSketch;
 }
 
