@@ -130,16 +130,16 @@ void accumulateGramParallel(const MatrixView& c, const double* weight, double* m
           for (int64_t i = 0; i <= j; ++i) m[j * d + i] += pm[j * d + i];
       }
     } else {
-    // Column ranges with about equal numbers of upper-triangle entries (column j has j + 1): the
-    // range boundaries only balance the threads, they do not change any entry's additions.
-    const int parts = par.threadsFor(cost);
-    std::vector<int64_t> bound(parts + 1, d);
-    bound[0] = 0;
-    for (int p = 1; p < parts; ++p)
-      bound[p] = std::min<int64_t>(d, static_cast<int64_t>(std::llround(d * std::sqrt(static_cast<double>(p) / parts))));
-    runParts(parts, [&](int part) {
-      if (!scatterGramColumns(c, weight, 0, n, bound[part], bound[part + 1], threshold, m, par)) throw PassCancelled();
-    });
+      // Column ranges with about equal numbers of upper-triangle entries (column j has j + 1): the
+      // range boundaries only balance the threads, they do not change any entry's additions.
+      const int parts = par.threadsFor(cost);
+      std::vector<int64_t> bound(parts + 1, d);
+      bound[0] = 0;
+      for (int p = 1; p < parts; ++p)
+        bound[p] = std::min<int64_t>(d, static_cast<int64_t>(std::llround(d * std::sqrt(static_cast<double>(p) / parts))));
+      runParts(parts, [&](int part) {
+        if (!scatterGramColumns(c, weight, 0, n, bound[part], bound[part + 1], threshold, m, par)) throw PassCancelled();
+      });
     }
   }
   // Rows with many entries, D > 0 and D < 0 apart, staged as √|D_i| c_i in blocks for BLAS-3.

@@ -33,8 +33,9 @@ struct Buckets {
   }
 };
 
-// out_row += v · (row i of C). The one place an input row is added, for the serial and the parallel
-// path alike, so that both perform the same floating-point operations.
+// out_row += v · (row i of C). The one place the scatter adds an input row, for its serial and its
+// parallel path alike, so that both perform the same floating-point operations. (The gather below
+// performs the dense case's operations in its own loop, which also prefetches the next row.)
 inline void addRow(const MatrixView& c, int64_t i, double v, double* row) {
   if (c.isDense()) {
     const double* src = c.dense + i * c.cols;
@@ -47,11 +48,11 @@ inline void addRow(const MatrixView& c, int64_t i, double v, double* row) {
 // Dense rows with a large output: each output row gathers its input rows instead
 // (docs/performance.md). The (row, sign) entries are sorted by bucket with a counting sort, rows
 // ascending within a bucket; then each output row is summed by one thread, its rows in ascending
-// order. C is read once, in pieces of a
-// whole row, and every output row is written once: the scatter below read and wrote a random
-// output row per input row, and its scratch copies, which cost 3× a pass over C once k × d no
-// longer fits in cache (180 ms against 55 for a pass, n = 200k, d = 1000, k = 10⁴). Each output
-// row's additions are fixed by the data, so every thread count gives the same bits.
+// order, with addRow's arithmetic. C is read once, a whole row at a time, and every output row is
+// written once: the scatter below read and wrote a random output row per input row, and its
+// scratch copies, which cost 3× a pass over C once k × d no longer fits in cache (180 ms against
+// 55 for a pass, n = 200k, d = 1000, k = 10⁴). Each output row's additions are fixed by the data,
+// so every thread count gives the same bits.
 void gatherDenseRows(const MatrixView& c, const double* weight, int64_t k, int s, const Buckets& buckets,
                      double perSlot, double* out, const Parallel& par, int64_t rowOffset) {
   const int64_t n = c.rows, d = c.cols;
@@ -78,7 +79,8 @@ void gatherDenseRows(const MatrixView& c, const double* weight, int64_t k, int s
   });
   par.checkCancel();
   // Ranges of output rows, fixed by k: about 2¹⁸ entries of C each.
-  const int64_t perRange = std::max<int64_t>(1, (int64_t{1} << 18) / std::max<int64_t>(1, d * (start[k] / std::max<int64_t>(1, k) + 1)));
+  const int64_t rowsPerBucket = start[k] / std::max<int64_t>(1, k) + 1;
+  const int64_t perRange = std::max<int64_t>(1, (int64_t{1} << 18) / std::max<int64_t>(1, d * rowsPerBucket));
   const int64_t ranges = (k + perRange - 1) / perRange;
   forEachItem(par.threadsFor(static_cast<double>(start[k]) * static_cast<double>(d)), ranges, [&](int64_t range) {
     par.checkCancel();
@@ -105,8 +107,9 @@ void gatherDenseRows(const MatrixView& c, const double* weight, int64_t k, int s
 }  // namespace
 
 // Otherwise (CSR rows, or a small output) the rows are cut into blocks of about blockNnz stored
-// entries — fixed by the data and the sizes (k, d, s), never by the number of threads. Block 0 is added straight into `out`; every later
-// block b into a zeroed scratch copy P_b, which is then added to `out` strictly in block order:
+// entries — fixed by the data and the sizes (k, d, s), never by the number of threads. Block 0 is
+// added straight into `out`; every later block b into a zeroed scratch copy P_b, which is then
+// added to `out` strictly in block order:
 //
 //     out = ((P_0 + P_1) + P_2) + …      (P_0 = block 0 added in place, i.e. the same bits)
 //
@@ -121,12 +124,12 @@ void gatherDenseRows(const MatrixView& c, const double* weight, int64_t k, int s
 void embedRows(const MatrixView& c, const double* weight, int64_t k, int s, uint64_t key, double* out,
                const Parallel& par, int64_t rowOffset) {
   const int64_t n = c.rows, d = c.cols;
-  if (c.isDense() && k * d >= kGatherOutputEntries) {
-    gatherDenseRows(c, weight, k, s, Buckets(k, s, key), 1.0 / std::sqrt(static_cast<double>(s)), out, par, rowOffset);
-    return;
-  }
   const double perSlot = 1.0 / std::sqrt(static_cast<double>(s));
   const Buckets buckets(k, s, key);
+  if (c.isDense() && k * d >= kGatherOutputEntries) {
+    gatherDenseRows(c, weight, k, s, buckets, perSlot, out, par, rowOffset);
+    return;
+  }
   auto addRows = [&](int64_t begin, int64_t end, double* target) {
     for (int64_t i = begin; i < end; ++i) {
       if ((i - begin) % kCancelCheckRows == 0) par.checkCancel();
