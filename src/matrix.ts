@@ -120,10 +120,10 @@ export function csrFromTriplets(rows: number, cols: number, rowIdx: ArrayLike<nu
   return validateMatrix({ rows, cols, indptr, indices: Int32Array.from(indices), values: Float64Array.from(values) }) as CsrMatrix;
 }
 
-/** The dense row-major copy of a matrix (for small matrices: tests, certificates). */
-export function toDense(c: Matrix): DenseMatrix {
+/** The dense row-major copy of a matrix, written into `data` (zeros, rows × cols) if given. */
+export function toDense(c: Matrix, data?: Float64Array): DenseMatrix {
   if (isDense(c)) return c;
-  const data = new Float64Array(c.rows * c.cols);
+  data ??= new Float64Array(c.rows * c.cols);
   for (let i = 0; i < c.rows; i++) {
     for (let p = c.indptr[i]; p < c.indptr[i + 1]; p++) data[i * c.cols + c.indices[p]] = c.values[p];
   }
@@ -160,5 +160,7 @@ export const DENSE_FILL = 2 / 3;
  */
 export function denseWhenFull(C: Matrix): Matrix {
   if (isDense(C) || C.rows === 0 || nnz(C) < DENSE_FILL * C.rows * C.cols) return C;
-  return toDense(C);
+  // In a SharedArrayBuffer, which a Problem keeps as it is: a plain array would be copied once
+  // more (1.6 GB for the 200k × 1000 benchmark problem).
+  return toDense(C, new Float64Array(new SharedArrayBuffer(8 * C.rows * C.cols)));
 }

@@ -98,7 +98,6 @@ void accumulateGramParallel(const MatrixView& c, const double* weight, double* m
   const int64_t d = c.cols, n = c.rows;
   const int64_t threshold = denseRowThreshold(d);
   if (!c.isDense()) {
-    const double cost = c.exactGramCost();
     auto scatteredWork = [&](int64_t i) {
       const double r = static_cast<double>(c.rowNnz(i));
       return r < static_cast<double>(threshold) ? 0.5 * r * (r + 1.0) : 0.0;
@@ -119,7 +118,7 @@ void accumulateGramParallel(const MatrixView& c, const double* weight, double* m
       }
       while (static_cast<int64_t>(rowBound.size()) <= blocks) rowBound.push_back(n);
       std::vector<double> privateM(static_cast<size_t>((blocks - 1) * d * d), 0.0);
-      forEachItem(par.threadsFor(cost), blocks, [&](int64_t b) {
+      forEachItem(par.threadsFor(scattered), blocks, [&](int64_t b) {
         double* target = b == 0 ? m : privateM.data() + (b - 1) * d * d;
         if (!scatterGramColumns(c, weight, rowBound[b], rowBound[b + 1], 0, d, threshold, target, par))
           throw PassCancelled();
@@ -132,7 +131,7 @@ void accumulateGramParallel(const MatrixView& c, const double* weight, double* m
     } else {
       // Column ranges with about equal numbers of upper-triangle entries (column j has j + 1): the
       // range boundaries only balance the threads, they do not change any entry's additions.
-      const int parts = par.threadsFor(cost);
+      const int parts = par.threadsFor(scattered);
       std::vector<int64_t> bound(parts + 1, d);
       bound[0] = 0;
       for (int p = 1; p < parts; ++p)
