@@ -44,13 +44,16 @@ void softmaxStage(const ModelSpec& spec, const double* z, int64_t begin, int64_t
   sums.expSum = sum;
 }
 
-SOFTNEWTON_DISPATCH
-void unitStage(const ModelSpec& spec, const double* z, int64_t begin, int64_t end, double factor, Order order,
-               RowTerms& terms, BlockSums& sums) {
+namespace {
+// The identity unit (the default) compiled on its own: φ′ = 1 and φ″ = 0 fold away, and its rows took
+// a third of the time the general loop spent on them (300k rows, one thread).
+template <bool kIdentity>
+inline void unitRows(const ModelSpec& spec, const double* z, int64_t begin, int64_t end, double factor, Order order,
+                     RowTerms& terms, BlockSums& sums) {
   double* s = terms.u0.data();
   double v[kChunk], t[kChunk], l[kChunk];
   double loss = 0.0, regulariser = 0.0, alpha = 0.0, gamma = 0.0, maxV = -INFINITY;
-  const Unit unit = spec.unit;
+  const Unit unit = kIdentity ? Unit::Identity : spec.unit;
   const bool needsExp = unit != Unit::Identity && unit != Unit::Relu;
   for (int64_t chunk = begin; chunk < end; chunk += kChunk) {
     const int64_t len = std::min(kChunk, end - chunk);
@@ -88,6 +91,16 @@ void unitStage(const ModelSpec& spec, const double* z, int64_t begin, int64_t en
   sums.alpha = alpha;
   sums.gamma = gamma;
   sums.maxV = maxV;
+}
+}  // namespace
+
+SOFTNEWTON_DISPATCH
+void unitStage(const ModelSpec& spec, const double* z, int64_t begin, int64_t end, double factor, Order order,
+               RowTerms& terms, BlockSums& sums) {
+  if (spec.unit == Unit::Identity)
+    unitRows<true>(spec, z, begin, end, factor, order, terms, sums);
+  else
+    unitRows<false>(spec, z, begin, end, factor, order, terms, sums);
 }
 
 std::string overflowMessage(double maxV, bool derivatives) {

@@ -282,6 +282,75 @@ TEST(matrix_passes_match_dense_reference) {
   }
 }
 
+// Rows of 0 to 20 entries, so that the fixed-width short-row kernels (core/matrix.cc) meet every
+// length, rows at the very end of the arrays (where they must not read past), a view of a middle
+// slice of rows (its entries end before the arrays do), and a column so large in x that a product
+// read past a row's end would overflow if it were not dropped.
+TEST(row_passes_of_every_row_length_match_a_plain_loop) {
+  const int64_t d = 23;
+  Rng rng(11);
+  std::vector<int32_t> indptr{0}, indices;
+  std::vector<double> values;
+  for (int64_t i = 0; i < 300; ++i) {
+    const int len = static_cast<int>(i < 21 ? i : (i * 7) % 21);
+    std::vector<int32_t> cols(d);
+    for (int32_t j = 0; j < d; ++j) cols[j] = j;
+    for (int k = 0; k < len; ++k) std::swap(cols[k], cols[k + static_cast<int>(rng.uniform() * (d - k))]);
+    std::sort(cols.begin(), cols.begin() + len);
+    for (int k = 0; k < len; ++k) {
+      indices.push_back(cols[k]);
+      values.push_back(cols[k] == d - 1 ? 1e300 : rng.normal());
+    }
+    indptr.push_back(static_cast<int32_t>(indices.size()));
+  }
+  std::vector<double> x = randomVector(d, 12);
+  x[d - 1] = 1e10;  // × 1e300 overflows: only the rows that hold column d − 1 may be infinite
+  const std::vector<double> r0 = randomVector(300, 13), r1 = randomVector(300, 14), r2 = randomVector(300, 15);
+  const int64_t starts[2] = {0, 97}, counts[2] = {300, 120};
+  for (int v = 0; v < 2; ++v) {
+    MatrixView c;
+    c.rows = counts[v];
+    c.cols = d;
+    // The slice gets its own indptr; indices and values are the whole arrays (its entries end inside).
+    std::vector<int32_t> sliceIndptr(indptr.begin() + starts[v], indptr.begin() + starts[v] + counts[v] + 1);
+    c.indptr = sliceIndptr.data();
+    c.indices = indices.data();
+    c.values = values.data();
+    std::vector<double> z(c.rows, -1.0);
+    c.multiplyRows(x.data(), z.data(), 0, c.rows);
+    for (int64_t i = 0; i < c.rows; ++i) {
+      double plain = 0.0;
+      bool overflowing = false;
+      c.forEachInRow(i, [&](int64_t j, double value) {
+        plain += value * x[j];
+        overflowing |= j == d - 1;
+      });
+      if (overflowing)
+        CHECK(!std::isfinite(z[i]));
+      else
+        CHECK_NEAR(z[i], plain, 1e-12 * (1 + std::fabs(plain)));
+    }
+    for (int k = 1; k <= 3; ++k) {
+      const double* r[3] = {r0.data() + starts[v], r1.data() + starts[v], r2.data() + starts[v]};
+      // Two sub-ranges, to start and stop inside the view.
+      for (int64_t lo : {int64_t{0}, int64_t{5}}) {
+        const int64_t hi = c.rows - lo;
+        std::vector<double> out(d * k, 99.0), plain(d * k, 0.0);
+        c.transposedRows(r, k, lo, hi, out.data());
+        for (int64_t i = lo; i < hi; ++i)
+          c.forEachInRow(i, [&](int64_t j, double value) {
+            for (int col = 0; col < k; ++col) plain[j * k + col] += value * r[col][i];
+          });
+        for (int64_t j = 0; j < d - 1; ++j)
+          for (int col = 0; col < k; ++col)
+            CHECK_NEAR(out[j * k + col], plain[j * k + col], 1e-12 * (1 + std::fabs(plain[j * k + col])));
+        for (int col = 0; col < k; ++col)
+          CHECK(out[(d - 1) * k + col] == plain[(d - 1) * k + col]);
+      }
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Models and the objective: against central differences; overflow is a message, never NaN
 
