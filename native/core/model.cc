@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 #include "core/dispatch.h"
 #include "core/vmath.h"
@@ -24,35 +25,69 @@ void RowTerms::resize(int64_t n, Order o) {
 namespace {
 // Rows per chunk of the vectorised per-row work: the chunk's temporaries stay in L1.
 constexpr int64_t kChunk = 256;
+
+// Sums and maxima over a chunk as four interleaved partial results, combined as ((0, 1), (2, 3)),
+// then the tail in order: four independent chains where one chain of adds bounded the per-row
+// stages. The order depends on the length alone, so every thread count and CPU clone rounds alike.
+typedef double Quad __attribute__((vector_size(4 * sizeof(double))));
+// (By reference: a vector returned by value draws GCC's ABI note.)
+inline void loadQuad(const double* a, Quad& v) { std::memcpy(&v, a, sizeof v); }
+inline double chunkSum(const double* a, int64_t len) {
+  Quad acc{};
+  int64_t k = 0;
+  for (; k + 4 <= len; k += 4) {
+    Quad v;
+    loadQuad(a + k, v);
+    acc += v;
+  }
+  double sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+  for (; k < len; ++k) sum += a[k];
+  return sum;
+}
+inline double chunkMax(const double* a, int64_t len) {
+  Quad acc = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+  int64_t k = 0;
+  for (; k + 4 <= len; k += 4) {
+    Quad v;
+    loadQuad(a + k, v);
+    acc = v > acc ? v : acc;
+  }
+  double m = std::max(std::max(acc[0], acc[1]), std::max(acc[2], acc[3]));
+  for (; k < len; ++k) m = std::max(m, a[k]);
+  return m;
+}
 }  // namespace
 
 SOFTNEWTON_DISPATCH
 void softmaxStage(const ModelSpec& spec, const double* z, int64_t begin, int64_t end, double* s, BlockSums& sums) {
   const bool relu = spec.kind == ModelKind::ReluSoftmax;
-  double m = -INFINITY;
-  for (int64_t i = begin; i < end; ++i) m = std::max(m, relu ? std::max(z[i], 0.0) : z[i]);
-  sums.max = m;
   if (begin == end) {
+    sums.max = -INFINITY;
     sums.expSum = 0.0;
     return;
   }
+  // t into s first, so that the max runs over one array (for relu-softmax t = ReLU(z)).
+  for (int64_t i = begin; i < end; ++i) s[i] = relu ? std::max(z[i], 0.0) : z[i];
+  const double m = chunkMax(s + begin, end - begin);
+  sums.max = m;
   // softmax computed stably: exp(t − max t), never exp(t).
-  for (int64_t i = begin; i < end; ++i) s[i] = (relu ? std::max(z[i], 0.0) : z[i]) - m;
+  for (int64_t i = begin; i < end; ++i) s[i] -= m;
   vexp(s + begin, s + begin, end - begin);
-  double sum = 0.0;
-  for (int64_t i = begin; i < end; ++i) sum += s[i];
-  sums.expSum = sum;
+  sums.expSum = chunkSum(s + begin, end - begin);
 }
 
 namespace {
 // The identity unit (the default) compiled on its own: φ′ = 1 and φ″ = 0 fold away, and its rows took
 // a third of the time the general loop spent on them (300k rows, one thread).
 template <bool kIdentity>
-inline void unitRows(const ModelSpec& spec, const double* z, int64_t begin, int64_t end, double factor, Order order,
-                     RowTerms& terms, BlockSums& sums) {
+__attribute__((always_inline)) inline void unitRows(const ModelSpec& spec, const double* z, int64_t begin,
+                                                    int64_t end, double factor, Order order, RowTerms& terms,
+                                                    BlockSums& sums) {
   double* s = terms.u0.data();
   double v[kChunk], t[kChunk], l[kChunk];
-  double loss = 0.0, regulariser = 0.0, alpha = 0.0, gamma = 0.0, maxV = -INFINITY;
+  // The rows' shares of each sum, summed per chunk by chunkSum.
+  double lossRow[kChunk], alphaRow[kChunk], gammaRow[kChunk];
+  double loss = 0.0, alpha = 0.0, gamma = 0.0, maxV = -INFINITY;
   const Unit unit = kIdentity ? Unit::Identity : spec.unit;
   const bool needsExp = unit != Unit::Identity && unit != Unit::Relu;
   for (int64_t chunk = begin; chunk < end; chunk += kChunk) {
@@ -61,8 +96,8 @@ inline void unitRows(const ModelSpec& spec, const double* z, int64_t begin, int6
       const int64_t i = chunk + k;
       s[i] *= factor;
       v[k] = spec.scale.at(i) * s[i] + spec.bias.at(i);
-      maxV = std::max(maxV, v[k]);
     }
+    maxV = std::max(maxV, chunkMax(v, len));
     if (needsExp) {
       for (int64_t k = 0; k < len; ++k) t[k] = unitExpArgument(unit, v[k]);
       vexp(t, t, len);
@@ -72,22 +107,24 @@ inline void unitRows(const ModelSpec& spec, const double* z, int64_t begin, int6
       const int64_t i = chunk + k;
       const UnitValue phi = unitFromExp(unit, v[k], needsExp ? t[k] : 1.0, unit == Unit::Softplus ? l[k] : 0.0);
       const double r = phi.value - spec.target[i];
-      loss += 0.5 * r * r;
       const double w = spec.weight.at(i);
-      regulariser += 0.5 * w * w * z[i] * z[i];
+      lossRow[k] = 0.5 * r * r + 0.5 * w * w * z[i] * z[i];
       if (order == Order::Loss) continue;
       const double a = spec.scale.at(i);
       const double g = a * phi.first * r;
       terms.grad[i] = g;
-      alpha += s[i] * g;
+      alphaRow[k] = s[i] * g;
       if (order == Order::Hessian) {
         const double p = s[i] * s[i] * (a * a * (phi.first * phi.first + r * phi.second));
         terms.u1[i] = p;
-        gamma += p;
+        gammaRow[k] = p;
       }
     }
+    loss += chunkSum(lossRow, len);
+    if (order != Order::Loss) alpha += chunkSum(alphaRow, len);
+    if (order == Order::Hessian) gamma += chunkSum(gammaRow, len);
   }
-  sums.loss = loss + regulariser;
+  sums.loss = loss;
   sums.alpha = alpha;
   sums.gamma = gamma;
   sums.maxV = maxV;
