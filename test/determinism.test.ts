@@ -49,6 +49,7 @@ const CASES: [string, Which, SolveOptions][] = [
   ['newton-pcg/leverage', 'dense', { method: 'newton-pcg', sketch: 'leverage', sketchRows: 500 }],
   ['newton', 'sparse', { method: 'newton' }],
   ['newton, row-block Gram', 'tall', { method: 'newton', maxIter: 3 }],
+  ['newton, dense row-block Gram', 'wide', { method: 'newton', maxIter: 3 }],
   ['lbfgs', 'dense', { method: 'lbfgs' }],
   ['gd', 'sparse', { method: 'gd', maxIter: 40 }],
   ['approx-newton/osnap, large', 'big', { method: 'approx-newton', sketch: 'osnap', sketchRows: 3000, maxIter: 4 }],

@@ -53,6 +53,8 @@ const TALL = { rows: 400000, cols: 10, density: 1 };
 const CASES: Case[] = [
   { name: 'newton, d = 1200', ...WIDE, options: { method: 'newton' } },
   { name: 'newton-pcg (auto), d = 1200', ...WIDE, options: { method: 'newton-pcg' } },
+  // Enough dense rows for the exact Gram's row blocks and their private d × d sums.
+  { name: 'newton, dense n = 20000, d = 400', rows: 20000, cols: 400, density: 1, options: { method: 'newton' } },
   { name: 'newton-pcg (auto), n = 300000, d = 50 sparse', rows: 300000, cols: 50, density: 0.1, options: { method: 'newton-pcg' } },
   { name: 'approx-newton leverage, d = 600', rows: 3000, cols: 600, density: 1, options: { method: 'approx-newton', sketch: 'leverage' } },
   { name: 'approx-newton countsketch, d = 1200', ...WIDE, options: { method: 'approx-newton', sketch: 'countsketch' } },

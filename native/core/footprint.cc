@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <thread>
 #include <utility>
 
 #include "core/linalg.h"
@@ -98,13 +99,13 @@ Footprint solveFootprint(const FootprintInput& in) {
     int64_t k = in.sketchRows > 0 ? in.sketchRows
                                   : preconditioner ? preconditionerRows(in.rows, in.cols) : sketchRowsForEpsilon(in.rows, in.cols, in.eps0);
     k = std::max<int64_t>(k, in.osnapNonzeros);  // newton.cc: OSNAP needs at least s buckets
-    const double exact = gramBlocks(in.rows, in.cols);
+    const double exact = exactGramScratchWords(in.rows, in.cols, in.nnz, in.dense, in.threads);
     // sketch.cc sketchGram: the D⁺ weights (n) beside every sketch but the exact one.
     const double leverage = n + leverageWords(in, k);
     if (kind == SketchKind::Auto && in.matrix)
       kind = preconditioner ? resolveAutoPreconditioner(*in.matrix, k) : resolveAuto(*in.matrix, k);
     switch (kind) {
-      case SketchKind::None: words.push_back({"exact Gram row blocks", exact}); break;
+      case SketchKind::None: words.push_back({"exact Gram: staging blocks and private d × d sums", exact}); break;
       case SketchKind::Leverage: words.push_back({"leverage sketch (embedding, scores, samples)", leverage}); break;
       case SketchKind::CountSketch:
       case SketchKind::Osnap:
@@ -129,7 +130,9 @@ Footprint solveFootprint(const FootprintInput& in) {
 
 double hessianFootprintBytes(int64_t rows, int64_t cols) {
   const double n = static_cast<double>(rows), d = static_cast<double>(cols);
-  return kWord * (d * d + 8 * n + gramBlocks(rows, cols));
+  // Problem.hessian runs on the default threads, at most the cores; dense rows take the most.
+  const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return kWord * (d * d + 8 * n + exactGramScratchWords(rows, cols, rows * cols, true, threads));
 }
 
 }  // namespace softnewton

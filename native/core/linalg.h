@@ -21,10 +21,19 @@ void accumulateGram(const MatrixView& c, const double* weight, const int64_t* ro
                     double* m, const Parallel& par = Parallel{});
 
 // M += Σ_i weight[i] · c_i c_iᵀ over all rows, on par.threads threads, with the same bits for every
-// thread count: rows with few entries are scattered by column ranges (each entry of M is updated by
-// one thread, in row order), rows with many are staged in blocks and go through dsyrk/dgemm by fixed
-// column panels (accumulateSyrk). Checks par's cancel flag between blocks (PassCancelled).
+// thread count. Dense rows: fixed row blocks (denseGramBlocks, by the shape alone), each staged and
+// multiplied by dsyrk/dgemm on one thread into a private d × d matrix, added in block order. Sparse
+// rows with few entries: scattered by fixed row blocks into private matrices, or by column ranges
+// of M (each entry updated by one thread, in row order); those with many are staged in blocks and go
+// through dsyrk/dgemm by fixed column panels (accumulateSyrk). Checks par's cancel flag between
+// blocks (PassCancelled).
 void accumulateGramParallel(const MatrixView& c, const double* weight, double* m, const Parallel& par);
+// The number of row blocks accumulateGramParallel gives dense rows (1: staged by column panels).
+int64_t denseGramBlocks(int64_t rows, int64_t cols);
+// accumulateGramParallel's allocations beyond M, in doubles: the row blocks' private d × d matrices
+// and a set of staging blocks per thread (for sparse rows estimated from the mean row length).
+// core/footprint.cc counts them.
+double exactGramScratchWords(int64_t rows, int64_t cols, int64_t nnz, bool dense, int threads);
 
 // Rows with at least this many entries go through BLAS-3 (staged as dense rows), the others are
 // scattered. A staged row costs d²/2 multiply-adds at the BLAS-3 rate, a scattered one r²/2 at the
