@@ -112,8 +112,9 @@ struct GramStaging {
 };
 
 // M += Σ w_i c_i c_iᵀ over rows [r0, r1) that are dense or have at least `threshold` entries: D > 0
-// and D < 0 apart, staged as √|D_i| c_i in blocks of kBlockRows rows for BLAS-3 (accumulateSyrk, on
-// par's threads by column panels). Checks par's cancel flag after each block.
+// and D < 0 apart, staged as √|D_i| c_i in blocks of kBlockRows rows for BLAS-3. `wholeWidth`: one
+// dsyrk over all d columns on this thread (a dense row block); otherwise accumulateSyrk's fixed
+// column panels on par's threads. Checks par's cancel flag after each block.
 void stageGramRows(const MatrixView& c, const double* weight, int64_t r0, int64_t r1, int64_t threshold, double* m,
                    const Parallel& par, GramStaging& staging, bool wholeWidth) {
   const int64_t d = c.cols;
