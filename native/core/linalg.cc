@@ -151,9 +151,25 @@ void stageGramRows(const MatrixView& c, const double* weight, int64_t r0, int64_
 }
 }  // namespace
 
+namespace {
+// At most kMaxGramBlocks row blocks, and private d × d matrices (one per block but the first) within
+// kGramBlockBytes.
+double gramBlocksAllowed(int64_t cols) {
+  const double matrixBytes = 8.0 * static_cast<double>(cols) * static_cast<double>(cols);
+  return std::min(static_cast<double>(kMaxGramBlocks), 1.0 + std::floor(kGramBlockBytes / matrixBytes));
+}
+// Row blocks for the scattered part of the exact Gram (`scattered` multiply-adds): 0 or 1 means
+// column ranges of M instead.
+int64_t sparseGramBlocks(double scattered, int64_t cols) {
+  return static_cast<int64_t>(std::min(gramBlocksAllowed(cols), std::floor(scattered / kGramBlockWork)));
+}
+}  // namespace
+
 double exactGramScratchWords(int64_t rows, int64_t cols, int64_t nnz, bool dense, int threads) {
   const double n = static_cast<double>(rows), d2 = static_cast<double>(cols) * static_cast<double>(cols);
-  auto staging = [&](double blockRows) { return 2.0 * std::max(1.0, std::min(static_cast<double>(kBlockRows), blockRows)) * cols; };
+  auto staging = [&](double blockRows) {
+    return 2.0 * std::max(1.0, std::min(static_cast<double>(kBlockRows), blockRows)) * static_cast<double>(cols);
+  };
   if (dense) {
     const int64_t blocks = denseGramBlocks(rows, cols);
     if (blocks < 2) return staging(n);
@@ -164,16 +180,13 @@ double exactGramScratchWords(int64_t rows, int64_t cols, int64_t nnz, bool dense
   // set for the rows long enough for BLAS-3.
   const double r = rows > 0 ? static_cast<double>(nnz) / n : 0.0;
   const double scattered = r < static_cast<double>(denseRowThreshold(cols)) ? 0.5 * n * r * (r + 1.0) : 0.0;
-  const double blocks = std::min({static_cast<double>(kMaxGramBlocks), std::floor(scattered / kGramBlockWork),
-                                  1.0 + std::floor(kGramBlockBytes / (8.0 * d2))});
-  return (blocks >= 2 ? (blocks - 1.0) * d2 : 0.0) + staging(n);
+  const int64_t blocks = sparseGramBlocks(scattered, cols);
+  return (blocks >= 2 ? static_cast<double>(blocks - 1) * d2 : 0.0) + staging(n);
 }
 
 int64_t denseGramBlocks(int64_t rows, int64_t cols) {
-  const double matrixBytes = 8.0 * static_cast<double>(cols) * static_cast<double>(cols);
-  return static_cast<int64_t>(std::max(1.0, std::min({static_cast<double>(kMaxGramBlocks),
-                                                      std::floor(static_cast<double>(rows) / kBlockRows),
-                                                      1.0 + std::floor(kGramBlockBytes / matrixBytes)})));
+  const double byRows = std::floor(static_cast<double>(rows) / kBlockRows);
+  return static_cast<int64_t>(std::max(1.0, std::min(gramBlocksAllowed(cols), byRows)));
 }
 
 void accumulateGramParallel(const MatrixView& c, const double* weight, double* m, const Parallel& par) {
@@ -208,10 +221,7 @@ void accumulateGramParallel(const MatrixView& c, const double* weight, double* m
     };
     double scattered = 0.0;
     for (int64_t i = 0; i < n; ++i) scattered += scatteredWork(i);
-    const double matrixBytes = 8.0 * static_cast<double>(d) * static_cast<double>(d);
-    const int64_t blocks = static_cast<int64_t>(std::min<double>({static_cast<double>(kMaxGramBlocks),
-                                                                  std::floor(scattered / kGramBlockWork),
-                                                                  1.0 + std::floor(kGramBlockBytes / matrixBytes)}));
+    const int64_t blocks = sparseGramBlocks(scattered, d);
     if (blocks >= 2) {
       // Row blocks of about equal scattered work; block 0 goes straight into M.
       std::vector<int64_t> rowBound{0};

@@ -117,40 +117,40 @@ __attribute__((always_inline)) inline void unitRows(const ModelSpec& spec, const
           const double w = spec.weight.at(chunk + k), zi = z[chunk + k];
           lossRow[k] = lossRow[k] + 0.5 * w * w * zi * zi;
         }
-      loss += chunkSum(lossRow, len);
-      if (order == Order::Loss) continue;
-      double* g = terms.grad.data() + chunk;
+      // (grad and u1 are sized only for the orders that fill them: RowTerms::resize.)
       const double* si = s + chunk;
-      for (int64_t k = 0; k < len; ++k) {
-        g[k] = spec.scale.at(chunk + k) * r[k];
-        alphaRow[k] = si[k] * g[k];
+      if (order != Order::Loss) {
+        double* g = terms.grad.data() + chunk;
+        for (int64_t k = 0; k < len; ++k) {
+          g[k] = spec.scale.at(chunk + k) * r[k];
+          alphaRow[k] = si[k] * g[k];
+        }
       }
-      alpha += chunkSum(alphaRow, len);
-      if (order != Order::Hessian) continue;
-      double* u1 = terms.u1.data() + chunk;
-      for (int64_t k = 0; k < len; ++k) {
-        const double a = spec.scale.at(chunk + k);
-        u1[k] = si[k] * si[k] * (a * a);
-        gammaRow[k] = u1[k];
-      }
-      gamma += chunkSum(gammaRow, len);
-      continue;
-    }
-    for (int64_t k = 0; k < len; ++k) {
-      const int64_t i = chunk + k;
-      const UnitValue phi = unitFromExp(unit, v[k], needsExp ? t[k] : 1.0, unit == Unit::Softplus ? l[k] : 0.0);
-      const double r = phi.value - spec.target[i];
-      const double w = spec.weight.at(i);
-      lossRow[k] = 0.5 * r * r + 0.5 * w * w * z[i] * z[i];
-      if (order == Order::Loss) continue;
-      const double a = spec.scale.at(i);
-      const double g = a * phi.first * r;
-      terms.grad[i] = g;
-      alphaRow[k] = s[i] * g;
       if (order == Order::Hessian) {
-        const double p = s[i] * s[i] * (a * a * (phi.first * phi.first + r * phi.second));
-        terms.u1[i] = p;
-        gammaRow[k] = p;
+        double* u1 = terms.u1.data() + chunk;
+        for (int64_t k = 0; k < len; ++k) {
+          const double a = spec.scale.at(chunk + k);
+          u1[k] = si[k] * si[k] * (a * a);
+          gammaRow[k] = u1[k];
+        }
+      }
+    } else {
+      for (int64_t k = 0; k < len; ++k) {
+        const int64_t i = chunk + k;
+        const UnitValue phi = unitFromExp(unit, v[k], needsExp ? t[k] : 1.0, unit == Unit::Softplus ? l[k] : 0.0);
+        const double r = phi.value - spec.target[i];
+        const double w = spec.weight.at(i);
+        lossRow[k] = 0.5 * r * r + 0.5 * w * w * z[i] * z[i];
+        if (order == Order::Loss) continue;
+        const double a = spec.scale.at(i);
+        const double g = a * phi.first * r;
+        terms.grad[i] = g;
+        alphaRow[k] = s[i] * g;
+        if (order == Order::Hessian) {
+          const double p = s[i] * s[i] * (a * a * (phi.first * phi.first + r * phi.second));
+          terms.u1[i] = p;
+          gammaRow[k] = p;
+        }
       }
     }
     loss += chunkSum(lossRow, len);

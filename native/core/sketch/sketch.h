@@ -57,9 +57,9 @@ int64_t preconditionerRows(int64_t rows, int64_t d);
 // the scattered updates of rows with few entries (one unit each), the other rows' Σ nnz² flops at
 // the BLAS-3 rate (kBlasFlopsPerEntry flops per unit). CountSketch: one embedding pass, its k × d
 // Gram at the BLAS-3 rate shared by the Newton iterations that keep the preconditioner, and the
-// passes of the CG steps a k-row preconditioner adds that the exact factor does not need. The rates are constants measured on this machine kind, not timed at
-// run time: a choice that followed the load of the moment would make a seeded solve's bits vary
-// from run to run (docs/performance.md).
+// passes of the CG steps a k-row preconditioner adds that the exact factor does not need. The rates
+// are constants measured on this machine kind, not timed at run time: a choice that followed the
+// load of the moment would make a seeded solve's bits vary from run to run (docs/performance.md).
 SketchKind resolveAutoPreconditioner(const MatrixView& c, int64_t k);
 
 // The documented default k for a target spectral error ε₀: k = ⌈c · d · ln(d + 1) / ε₀²⌉ capped at n
