@@ -5,9 +5,11 @@
 #include <climits>
 #include <cmath>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <vector>
 
+#include "core/dispatch.h"
 #include "core/linalg.h"
 #include "core/sketch/kinds.h"
 
@@ -33,13 +35,31 @@ struct Buckets {
   }
 };
 
+}  // namespace
+
+// out += v · src (n entries), and meanwhile a hint that brings `next`, the row summed after this
+// one, into L2: the gather takes rows in hashed order, which the hardware prefetcher cannot follow.
+// Into L2, not L1: rows of a few KB prefetched into L1 evicted the row being summed. Vectorised by
+// dispatch (core/dispatch.h); each entry rounds as the scalar loop does.
+SOFTNEWTON_DISPATCH
+void addScaledRow(double* __restrict out, const double* __restrict src, double v, int64_t n, const double* next) {
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    __builtin_prefetch(next + j, 0, 1);
+    for (int t = 0; t < 8; ++t) out[j + t] += v * src[j + t];
+  }
+  for (; j < n; ++j) out[j] += v * src[j];
+}
+
+namespace {
+
 // out_row += v · (row i of C). The one place the scatter adds an input row, for its serial and its
-// parallel path alike, so that both perform the same floating-point operations. (The gather below
-// performs the dense case's operations in its own loop, which also prefetches the next row.)
+// parallel path alike, so that both perform the same floating-point operations (the gather below
+// adds dense rows with addScaledRow too).
 inline void addRow(const MatrixView& c, int64_t i, double v, double* row) {
   if (c.isDense()) {
     const double* src = c.dense + i * c.cols;
-    for (int64_t j = 0; j < c.cols; ++j) row[j] += v * src[j];
+    addScaledRow(row, src, v, c.cols, src);
   } else {
     for (int32_t p = c.indptr[i]; p < c.indptr[i + 1]; ++p) row[c.indices[p]] += v * c.values[p];
   }
@@ -88,18 +108,14 @@ void gatherDenseRows(const MatrixView& c, const double* weight, int64_t k, int s
     // The rows come in hashed order, so the hardware prefetcher cannot guess the next one: ask for
     // it while this one is summed.
     const int64_t last = start[q1];
+    // Zeroed here rather than by the caller: the output is then first touched by the thread that
+    // fills it, row by row while it is in cache (an 80 MB memset and its page faults on one
+    // thread cost as much as the gather's arithmetic).
+    std::fill(out + range * perRange * d, out + q1 * d, 0.0);
     for (int64_t q = range * perRange; q < q1; ++q)
       for (int64_t e = start[q]; e < start[q + 1]; ++e) {
         const double* next = c.dense + row[e + 1 < last ? e + 1 : e] * d;
-        const double* src = c.dense + row[e] * d;
-        double* dst = out + q * d;
-        const double v = value[e];
-        int64_t j = 0;
-        for (; j + 8 <= d; j += 8) {
-          __builtin_prefetch(next + j);
-          for (int t = 0; t < 8; ++t) dst[j + t] += v * src[j + t];
-        }
-        for (; j < d; ++j) dst[j] += v * src[j];
+        addScaledRow(out + q * d, c.dense + row[e] * d, value[e], d, next);
       }
   });
 }
@@ -130,6 +146,7 @@ void embedRows(const MatrixView& c, const double* weight, int64_t k, int s, uint
     gatherDenseRows(c, weight, k, s, buckets, perSlot, out, par, rowOffset);
     return;
   }
+  std::fill(out, out + k * d, 0.0);
   auto addRows = [&](int64_t begin, int64_t end, double* target) {
     for (int64_t i = begin; i < end; ++i) {
       if ((i - begin) % kCancelCheckRows == 0) par.checkCancel();
@@ -215,9 +232,10 @@ void embedRows(const MatrixView& c, const double* weight, int64_t k, int s, uint
 
 void accumulateCountSketch(const MatrixView& c, const double* weight, int64_t k, int s, uint64_t seed, double sign,
                            double* m, const Parallel& par, int64_t rowOffset) {
-  std::vector<double> pa(static_cast<size_t>(k) * static_cast<size_t>(c.cols), 0.0);
-  embedRows(c, weight, k, s, hashKey(seed, 1), pa.data(), par, rowOffset);
-  accumulateSyrk(c.cols, k, pa.data(), sign, m, par);
+  // Left uninitialised: embedRows writes every entry (see there for why).
+  std::unique_ptr<double[]> pa(new double[static_cast<size_t>(k) * static_cast<size_t>(c.cols)]);
+  embedRows(c, weight, k, s, hashKey(seed, 1), pa.get(), par, rowOffset);
+  accumulateSyrk(c.cols, k, pa.get(), sign, m, par);
 }
 
 }  // namespace softnewton::sketch

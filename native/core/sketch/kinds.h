@@ -35,7 +35,7 @@ inline uint64_t hashKey(uint64_t seed, uint64_t purpose) {
 // the choice, and the bits, do not depend on where the solve runs.
 constexpr int64_t kGatherOutputEntries = int64_t{1} << 22;
 
-// out (k × d, row-major, zero on entry) += Π diag(weight)^{1/2} C with the OSNAP embedding of
+// out (k × d, row-major; its contents on entry are ignored) = Π diag(weight)^{1/2} C with the OSNAP embedding of
 // s nonzeros per row (s = 1: CountSketch), each ±1/√s. Requires 1 ≤ s ≤ k, s ≤ 256.
 // The same bits for every par.threads (countsketch.cc says how).
 // Rows are hashed by rowOffset + i: a process holding rows from rowOffset on hashes them as the
