@@ -36,6 +36,10 @@ struct MatrixView {
   // out (cols × k, interleaved: out[j·k + c]) = Σ_{i in [begin, end)} C_ij · r[c][i] for k ≤ 3 row
   // vectors r[0], …, r[k − 1]: one pass over the rows for all of them.
   void transposedRows(const double* const* r, int k, int64_t begin, int64_t end, double* out) const;
+  // Dense rows only: t[i] = (C x)_i for i in [begin, end), and out (cols, not zeroed) += Σ_i
+  // weight[i]·t[i]·C_i, each row read once from memory (the normal-equations product of a Hessian–
+  // vector product).
+  void normalRows(const double* x, const double* weight, double* t, double* out, int64_t begin, int64_t end) const;
 
   // Calls f(column, value) for each stored entry of row i, in column order.
   template <class F>

@@ -22,8 +22,8 @@ bool allFinite(const std::vector<double>& v) {
   return finite;
 }
 
-// Stored entries per chunk of the fused Hessian–vector pass: 128 Ki entries, about 1.5 MB of CSR or
-// 1 MB of dense rows, which the second read finds in L2.
+// Stored entries per chunk of the fused Hessian–vector pass over CSR rows: 128 Ki entries, about
+// 1.5 MB, which the second read finds in L2.
 constexpr int64_t kHessianChunkEntries = int64_t{1} << 17;
 
 constexpr const char* kGradientOverflow =
@@ -221,8 +221,16 @@ void Objective::hessianVector(const Point& at, const double* v, double* out, Scr
     std::fill(part, part + d, 0.0);
     double* chunkOut = s.chunk.data() + b * d;
     double s0 = 0.0, s1 = 0.0;
-    // Chunks of about kHessianChunkEntries stored entries (about 1 MB of C): read for t, then again
-    // for Cᵀ while they are in cache. The chunks depend on the data alone, like the blocks.
+    if (c_.isDense()) {
+      // Dense rows: each row's product and its share of Cᵀ(D∘t) at once (core/matrix.h normalRows).
+      c_.normalRows(v, r.D.data(), t, part, begin, end);
+      s.sums[b].alpha = dot(r.u0.data() + begin, t + begin, end - begin);
+      s.sums[b].gamma = dot(r.u1.data() + begin, t + begin, end - begin);
+      if (cv) std::copy(t + begin, t + end, cv + begin);
+      return;
+    }
+    // CSR: chunks of about kHessianChunkEntries stored entries (about 1.5 MB of C), read for t, then
+    // again for Cᵀ while they are in cache. The chunks depend on the data alone, like the blocks.
     for (int64_t lo = begin; lo < end;) {
       int64_t hi = lo + 1;
       for (int64_t entries = c_.rowNnz(lo); hi < end && entries + c_.rowNnz(hi) <= kHessianChunkEntries; ++hi)
