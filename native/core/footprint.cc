@@ -27,6 +27,9 @@ double gramBlocks(int64_t count, int64_t d) {
   return 2.0 * static_cast<double>(std::max<int64_t>(1, std::min(kGramBlockRows, count))) * static_cast<double>(d);
 }
 
+// OpenBLAS's packing buffer a dsyrk touches on a thread of ours (core/linalg.cc row blocks).
+constexpr double kBlasPackingWords = 2.0 * (1 << 20) / 8.0;
+
 // countsketch.cc embedRows(k, s): dense rows with k·d ≥ kGatherOutputEntries are gathered by
 // bucket, with s·n (row, sign) entries and k + 1 bucket starts. Otherwise block 0 goes into `out`; later blocks into a k × d scratch
 // each, one per thread that takes a block (at most `threads`, and at most what 256 MB or the size
@@ -66,9 +69,15 @@ double uniformWords(const FootprintInput& in, int64_t k) {
   return static_cast<double>(in.rows) + static_cast<double>(k) + 3 * unique + gramBlocks(static_cast<int64_t>(unique), in.cols);
 }
 
-// countsketch.cc accumulateCountSketch: the k × d embedding Π D^{1/2} C and embedRows' scratch.
+// countsketch.cc accumulateCountSketch: the k × d embedding Π D^{1/2} C, with embedRows' scratch
+// and then accumulateSyrk's. Summed, not the larger of the two: the allocator may keep the first
+// scratch mapped while the second is in use (RSS measured so, test/memory.test.ts).
+// With row blocks, every thread that runs one packs its panels in its own OpenBLAS buffer: about
+// 2 MiB each beyond the first thread's (RSS 1.4 MB above the count without them, k = 2·10⁴, d = 500).
 double countSketchWords(const FootprintInput& in, int64_t k, int s) {
-  return static_cast<double>(k) * static_cast<double>(in.cols) + embedScratch(in, k, s);
+  const int64_t blocks = syrkBlocks(k, in.cols);
+  const double packing = blocks >= 2 ? static_cast<double>(std::min<int64_t>(blocks, std::max(1, in.threads)) - 1) * kBlasPackingWords : 0.0;
+  return static_cast<double>(k) * static_cast<double>(in.cols) + embedScratch(in, k, s) + syrkScratchWords(k, in.cols) + packing;
 }
 
 }  // namespace
@@ -97,7 +106,7 @@ Footprint solveFootprint(const FootprintInput& in) {
     // newton.cc: the sketch's size and `auto` follow its role (a preconditioner for newton-pcg).
     const bool preconditioner = in.method == Method::NewtonPcg;
     int64_t k = in.sketchRows > 0 ? in.sketchRows
-                                  : preconditioner ? preconditionerRows(in.rows, in.cols) : sketchRowsForEpsilon(in.rows, in.cols, in.eps0);
+                                  : preconditioner ? preconditionerRows(in.rows, in.cols, static_cast<double>(in.nnz)) : sketchRowsForEpsilon(in.rows, in.cols, in.eps0);
     k = std::max<int64_t>(k, in.osnapNonzeros);  // newton.cc: OSNAP needs at least s buckets
     const double exact = exactGramScratchWords(in.rows, in.cols, in.nnz, in.dense, in.threads);
     // sketch.cc sketchGram: the D⁺ weights (n) beside every sketch but the exact one.

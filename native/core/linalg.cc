@@ -8,12 +8,22 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <memory>
 
 namespace softnewton {
 
 namespace {
 constexpr int64_t kBlockRows = kGramBlockRows;
+
+// M's upper triangle += each of `count` private d × d matrices, in order.
+void addPrivateGrams(int64_t d, int64_t count, const double* privateM, double* m) {
+  for (int64_t b = 0; b < count; ++b) {
+    const double* pm = privateM + b * d * d;
+    for (int64_t j = 0; j < d; ++j)
+      for (int64_t i = 0; i <= j; ++i) m[j * d + i] += pm[j * d + i];
+  }
 }
+}  // namespace
 
 // Columns per panel of M in accumulateSyrk: wide enough for BLAS-3 rates, narrow enough that a
 // d of a few hundred still gives each thread panels to take.
@@ -21,6 +31,24 @@ constexpr int64_t kPanelColumns = 128;
 
 void accumulateSyrk(int64_t d, int64_t k, const double* a, double alpha, double* m, const Parallel& par) {
   if (k == 0) return;
+  // Many rows (a CountSketch's k × d): fixed row blocks as for the exact Gram of dense rows, one
+  // whole-width dsyrk each, block 0 into M and the others into private matrices added in block
+  // order. Column panels ran at 77–83 GF/s on two cores, row blocks at 90–97 (k = 10⁴–2·10⁴,
+  // d = 1000; docs/performance.md).
+  if (const int64_t blocks = syrkBlocks(k, d); blocks >= 2) {
+    // Uninitialised: each dsyrk overwrites its upper triangle (β = 0), the only part added to M.
+    std::unique_ptr<double[]> privateM(new double[static_cast<size_t>((blocks - 1) * d * d)]);
+    const int ld = static_cast<int>(d);
+    forEachItem(par.threadsFor(static_cast<double>(k) * static_cast<double>(d) * static_cast<double>(d) / 2.0), blocks,
+                [&](int64_t b) {
+                  const int64_t r0 = k * b / blocks, r1 = k * (b + 1) / blocks;
+                  cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, ld, static_cast<int>(r1 - r0), alpha, a + r0 * d, ld,
+                              b == 0 ? 1.0 : 0.0, b == 0 ? m : privateM.get() + (b - 1) * d * d, ld);
+                  par.checkCancel();
+                });
+    addPrivateGrams(d, blocks - 1, privateM.get(), m);
+    return;
+  }
   // A row-major k × d is a column-major d × k matrix Aᶜ; Aᵀ A = Aᶜ Aᶜᵀ. Panel [j0, j1) of the upper
   // triangle: the diagonal block by dsyrk, the rows above it by dgemm.
   const int64_t panels = (d + kPanelColumns - 1) / kPanelColumns;
@@ -96,14 +124,6 @@ bool scatterGramColumns(const MatrixView& c, const double* weight, int64_t r0, i
 }  // namespace
 
 namespace {
-// M's upper triangle += each of `count` private d × d matrices, in order.
-void addPrivateGrams(int64_t d, int64_t count, const double* privateM, double* m) {
-  for (int64_t b = 0; b < count; ++b) {
-    const double* pm = privateM + b * d * d;
-    for (int64_t j = 0; j < d; ++j)
-      for (int64_t i = 0; i <= j; ++i) m[j * d + i] += pm[j * d + i];
-  }
-}
 // Staging blocks of √|D_i| c_i rows (D > 0 and D < 0 apart), kept across the row blocks one thread
 // takes: allocating them per row block cost more page faults than the block's dsyrk at n = 10⁴,
 // d = 200. Sized on the first staged row.
@@ -182,6 +202,18 @@ double exactGramScratchWords(int64_t rows, int64_t cols, int64_t nnz, bool dense
   const double scattered = r < static_cast<double>(denseRowThreshold(cols)) ? 0.5 * n * r * (r + 1.0) : 0.0;
   const int64_t blocks = sparseGramBlocks(scattered, cols);
   return (blocks >= 2 ? static_cast<double>(blocks - 1) * d2 : 0.0) + staging(n);
+}
+
+int64_t syrkBlocks(int64_t k, int64_t d) {
+  // At most four: two rounds on two cores, and half the private matrices of the exact Gram's eight
+  // (the k × d buffer beside them is already the sketch's largest allocation).
+  constexpr int64_t kMaxSyrkBlocks = 4;
+  return std::min(kMaxSyrkBlocks, denseGramBlocks(k, d));
+}
+
+double syrkScratchWords(int64_t k, int64_t d) {
+  const int64_t blocks = syrkBlocks(k, d);
+  return blocks >= 2 ? static_cast<double>(blocks - 1) * static_cast<double>(d) * static_cast<double>(d) : 0.0;
 }
 
 int64_t denseGramBlocks(int64_t rows, int64_t cols) {

@@ -52,10 +52,15 @@ bool cholesky(int64_t d, double* m);
 // Solves (RᵀR) x = rhs in place, R from cholesky().
 void choleskySolve(int64_t d, const double* r, double* rhs);
 
-// The k × d block product Aᵀ A, accumulated: M += α Aᵀ A for a row-major k × d matrix A. By fixed
-// column panels of M (dsyrk on the diagonal block, dgemm above it), on par.threads threads: the
-// panels depend on d alone, so the bits do not depend on the thread count.
+// The k × d block product Aᵀ A, accumulated: M += α Aᵀ A for a row-major k × d matrix A, on
+// par.threads threads. With syrkBlocks(k, d) ≥ 2 row blocks, one dsyrk per block into a private
+// d × d matrix (block 0 into M), added in block order; otherwise by fixed column panels of M (dsyrk
+// on the diagonal block, dgemm above it). Blocks and panels depend on k and d alone, so the bits do
+// not depend on the thread count. Checks par's cancel flag after each row block (PassCancelled).
 void accumulateSyrk(int64_t d, int64_t k, const double* a, double alpha, double* m, const Parallel& par = Parallel{});
+int64_t syrkBlocks(int64_t k, int64_t d);
+// accumulateSyrk's allocation, in doubles: the row blocks' private matrices. core/footprint.cc counts it.
+double syrkScratchWords(int64_t k, int64_t d);
 
 // Smallest eigenvalue of a symmetric matrix (full storage). Used by tests and certificates.
 double smallestEigenvalue(int64_t d, const double* m);

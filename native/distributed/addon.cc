@@ -76,14 +76,17 @@ Napi::Value Allreduce(const Napi::CallbackInfo& info) {
   return values;
 }
 
-// preconditionerRows(rows, cols) → newton-pcg's default k for the whole problem's rows (the core's
+// preconditionerRows(rows, cols, nnz) → newton-pcg's default k for the whole problem (the core's
 // rule, core/sketch/sketch.h), so that every rank's block sketch has the same k.
 Napi::Value PreconditionerRows(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) fail(env, "preconditionerRows: expected (rows, cols)");
+  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber())
+    fail(env, "preconditionerRows: expected (rows, cols, nnz)");
   const double rows = info[0].As<Napi::Number>().DoubleValue(), cols = info[1].As<Napi::Number>().DoubleValue();
-  if (!(rows >= 0 && cols >= 1 && rows < 9007199254740992.0 && cols < 2147483648.0)) fail(env, "preconditionerRows: out of range");
-  return Napi::Number::New(env, static_cast<double>(preconditionerRows(static_cast<int64_t>(rows), static_cast<int64_t>(cols))));
+  const double nnz = info[2].As<Napi::Number>().DoubleValue();
+  if (!(rows >= 0 && cols >= 1 && nnz >= 0 && rows < 9007199254740992.0 && cols < 2147483648.0 && nnz < 9007199254740992.0))
+    fail(env, "preconditionerRows: out of range");
+  return Napi::Number::New(env, static_cast<double>(preconditionerRows(static_cast<int64_t>(rows), static_cast<int64_t>(cols), nnz)));
 }
 
 // One rank's share of a distributed solve, with everything copied or referenced on the main thread.

@@ -997,3 +997,45 @@ int main(int argc, char** argv) {
   std::printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }
+
+TEST(dense_normal_rows_and_row_block_syrk_match_plain_loops) {
+  // normalRows: t = C x and out += Σ w_i t_i C_i, with a column count that leaves a tail past the
+  // 32 dot-product lanes and the 8-entry update lines, on a row range that ends before the last row.
+  const int64_t n = 40, d = 77;
+  const std::vector<double> a = randomVector(n * d, 21), x = randomVector(d, 22), w = randomVector(n, 23);
+  MatrixView c;
+  c.rows = n;
+  c.cols = d;
+  c.dense = a.data();
+  std::vector<double> t(n, -7.0), out(d, 0.5);
+  c.normalRows(x.data(), w.data(), t.data(), out.data(), 3, 37);
+  std::vector<double> want(d, 0.5);
+  for (int64_t i = 0; i < n; ++i) {
+    if (i < 3 || i >= 37) {
+      CHECK(t[i] == -7.0);  // rows outside the range are not touched
+      continue;
+    }
+    double dot = 0.0;
+    for (int64_t j = 0; j < d; ++j) dot += a[i * d + j] * x[j];
+    CHECK_NEAR(t[i], dot, 1e-12 * (1.0 + std::fabs(dot)));
+    for (int64_t j = 0; j < d; ++j) want[j] += w[i] * dot * a[i * d + j];
+  }
+  for (int64_t j = 0; j < d; ++j) CHECK_NEAR(out[j], want[j], 1e-11 * (1.0 + std::fabs(want[j])));
+
+  // accumulateSyrk with enough rows for row blocks: M += α AᵀA on top of what M held, the same bits
+  // on one thread and on three.
+  const int64_t k = 3 * kGramBlockRows + 5, e = 19;
+  CHECK(syrkBlocks(k, e) >= 2);
+  const std::vector<double> rows = randomVector(k * e, 24);
+  std::vector<double> one(e * e, 1.0), three(e * e, 1.0);
+  accumulateSyrk(e, k, rows.data(), -0.5, one.data(), Parallel{1, nullptr});
+  accumulateSyrk(e, k, rows.data(), -0.5, three.data(), Parallel{3, nullptr});
+  for (int64_t q = 0; q < e; ++q)
+    for (int64_t p = 0; p <= q; ++p) {
+      double naive = 0.0;
+      for (int64_t r = 0; r < k; ++r) naive += rows[r * e + p] * rows[r * e + q];
+      const double expected = 1.0 - 0.5 * naive;
+      CHECK_NEAR(one[q * e + p], expected, 1e-10 * (1.0 + std::fabs(expected)));
+      CHECK(std::memcmp(&one[q * e + p], &three[q * e + p], sizeof(double)) == 0);
+    }
+}

@@ -22,7 +22,7 @@ export interface MpiAddon {
   abort(code: number): never;
   allreduce(values: Float64Array, op: 'sum' | 'max'): Float64Array;
   /** newton-pcg's default sketch rows for a problem of `rows` rows (the core's rule). */
-  preconditionerRows(rows: number, cols: number): number;
+  preconditionerRows(rows: number, cols: number, nnz: number): number;
   solve(spec: NativeProblemSpec, options: NativeSolveOptions, rowOffset: number, onIteration?: (row: TraceRow) => void): Promise<{ result: unknown; traffic: MpiTraffic }>;
 }
 

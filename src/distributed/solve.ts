@@ -68,11 +68,11 @@ export async function solveDistributed(shard: Shard, options: DistributedSolveOp
       throw new InputError('sketch', `${resolved.sketch} has no sound sharded form (its row sample would need the whole matrix's scores); a distributed solve takes none, countsketch, osnap or auto`);
     }
     if (resolved.sketchRows === 0) {
-      // k from the whole problem's n, as one process would derive it (the core's rules: newton-pcg's
+      // k from the whole problem's n (and nnz), as one process would derive it (the core's rules: newton-pcg's
       // sketch only preconditions CG; approx-newton's must reach the spectral error eps0), and the
       // same on every rank.
       const k = resolved.method === 'newton-pcg'
-        ? mpiAddon().preconditionerRows(shard.globalRows, shard.cols)
+        ? mpiAddon().preconditionerRows(shard.globalRows, shard.cols, shard.globalNnz)
         : native().sketchRowsForEpsilon(shard.globalRows, shard.cols, resolved.eps0);
       resolved.sketchRows = Math.max(k, resolved.osnapNonzeros);
     }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <vector>
 
@@ -98,19 +99,46 @@ SketchKind resolveAuto(const MatrixView& c, int64_t k) {
   return c.exactGramCost() <= leverageCost ? SketchKind::None : SketchKind::Leverage;
 }
 
-int64_t preconditionerRows(int64_t rows, int64_t d) {
-  return std::max<int64_t>(1, std::min<int64_t>(std::max<int64_t>(rows, 1), kPreconditionerRowsPerColumn * d));
+namespace {
+// BLAS-3 flops (dsyrk, dgemm) per stored entry streamed by a pass over C, both per thread:
+// dsyrk ran at ~40 GF/s and the CSR and dense passes at ~1.5·10⁹ entries/s on this machine kind
+// (AMD EPYC, AVX-512; bench/targets.ts measures both).
+constexpr double kBlasFlopsPerEntry = 25.0;
+// Decades of residual reduction CG delivers over a solve to 1e-8, forcing terms included: fitted to
+// the paper's regime (dense n = 200k, d = 1000), where k = 10d, 20d, 25d and 40d took 17, 13, 12
+// and 11 CG steps in all (docs/performance.md).
+constexpr double kCgDecades = 8.5;
+}  // namespace
+
+double expectedCgSteps(double k, double d) {
+  // Below 2d rows the embedding bound says little; count those as 2d (only a user's k gets there).
+  const double m = std::max(2.0, k / std::max(1.0, d));
+  return kCgDecades / (0.5 * std::log10(m));
+}
+
+int64_t preconditionerRows(int64_t rows, int64_t d, double nnz) {
+  const double dd = static_cast<double>(std::max<int64_t>(d, 1));
+  // The embedding pass costs nnz whatever m is; the Gram is formed once for the iterations that
+  // keep it (newton.cc reuses it while CG takes ≤ kReuseCgSteps, which k ≥ 10d gives).
+  int64_t best = kMinPreconditionerRowsPerColumn;
+  double bestCost = std::numeric_limits<double>::infinity();
+  for (int64_t m = kMinPreconditionerRowsPerColumn; m <= kMaxPreconditionerRowsPerColumn; ++m) {
+    const double k = static_cast<double>(m) * dd;
+    const double cost = std::max(nnz, 0.0) * expectedCgSteps(k, dd) + k * dd * dd / kBlasFlopsPerEntry;
+    if (cost < bestCost) {
+      bestCost = cost;
+      best = m;
+    }
+  }
+  return std::max<int64_t>(1, std::min<int64_t>(std::max<int64_t>(rows, 1), best * std::max<int64_t>(d, 1)));
 }
 
 SketchKind resolveAutoPreconditioner(const MatrixView& c, int64_t k) {
-  // BLAS-3 flops (dsyrk, dgemm) per stored entry streamed by a pass over C, both per thread:
-  // dsyrk ran at ~40 GF/s and the CSR and dense passes at ~1.5·10⁹ entries/s on this machine kind
-  // (AMD EPYC, AVX-512; bench/targets.ts measures both).
-  constexpr double kBlasFlopsPerEntry = 25.0;
   // Passes over C a k = 10d preconditioner adds per Newton iteration, on average over a solve to
   // 1e-8: κ ≈ 3.7 contracts the residual about 3× per step and the forcing terms go down to ~1e-4.
   // Fitted as 8 CG steps of two passes; a step is one fused pass now, but 16 still fits the
-  // crossover map best (newton-pcg also takes an iteration more than exact Newton).
+  // crossover map best (newton-pcg also takes an iteration more than exact Newton). Another k
+  // scales it by its expected CG steps against k = 10d's.
   constexpr double kExpectedCgPasses = 16.0;
   // Newton iterations that share one preconditioner: newton-pcg keeps it while CG converges fast
   // with it (kReuseCgSteps, newton.cc), and solves to 1e-8 took 3 iterations in the crossover map
@@ -126,7 +154,9 @@ SketchKind resolveAutoPreconditioner(const MatrixView& c, int64_t k) {
     else scattered += r * (r + 1.0) / 2.0;
   }
   const double exact = scattered + blas / kBlasFlopsPerEntry;
-  const double sketch = nnz * (1.0 + kExpectedCgPasses) +
+  const double cgPasses = kExpectedCgPasses * expectedCgSteps(static_cast<double>(k), d) /
+                          expectedCgSteps(static_cast<double>(kMinPreconditionerRowsPerColumn) * d, d);
+  const double sketch = nnz * (1.0 + cgPasses) +
                         static_cast<double>(k) * d * d / kBlasFlopsPerEntry / kIterationsPerPreconditioner;
   return exact <= sketch ? SketchKind::None : SketchKind::CountSketch;
 }

@@ -47,10 +47,19 @@ SketchKind resolveAuto(const MatrixView& c, int64_t k);
 
 // newton-pcg's preconditioner needs no (1 ± ε₀) guarantee, only a small condition number for CG:
 // about ((1 + √(d/k)) / (1 − √(d/k)))² for a subspace embedding with k rows (docs/math.md §4), 3.7
-// at k = 10d. Its default k is kPreconditionerRowsPerColumn · d, capped at n: a few d, where the
-// ε₀ rule asks for 12·d·ln(d+1) (83·d at d = 1000). Measured by bench/targets.ts.
-constexpr int64_t kPreconditionerRowsPerColumn = 10;
-int64_t preconditionerRows(int64_t rows, int64_t d);
+// at k = 10d, where the ε₀ rule asks for 12·d·ln(d+1) rows (83·d at d = 1000). Its default k is
+// m·d, capped at n, with m the whole number in [kMinPreconditionerRowsPerColumn,
+// kMaxPreconditionerRowsPerColumn] that minimises the solve's cost: the passes of its CG steps
+// (expectedCgSteps) against the k × d Gram, both in units of one stored entry streamed by a pass
+// (docs/performance.md). So k grows from 10d only where passes over C cost much more than the
+// Gram: dense rows with n ≫ d (21d at n = 200k, d = 1000), or sparse rows with a small d.
+// `nnz`: stored entries of the whole problem (n·d for dense rows). Measured by bench/targets.ts.
+constexpr int64_t kMinPreconditionerRowsPerColumn = 10;
+constexpr int64_t kMaxPreconditionerRowsPerColumn = 40;
+int64_t preconditionerRows(int64_t rows, int64_t d, double nnz);
+// CG steps over a whole solve to about 1e-8 with a preconditioner of k rows: the residual contracts
+// by about √(d/k) a step (√κ's (√κ − 1)/(√κ + 1) for the κ above) over kCgDecades decades.
+double expectedCgSteps(double k, double d);
 
 // `auto` for newton-pcg: the exact product or a CountSketch of k rows, whichever a cost model says
 // is cheaper per Newton iteration, in units of one stored entry streamed by a pass over C. Exact:

@@ -156,7 +156,7 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
   const bool preconditioner = o.method == Method::NewtonPcg;
   if (sketch.rows == 0) {
     // The derived k is capped at n; OSNAP still needs at least s buckets.
-    sketch.rows = std::max<int64_t>(preconditioner ? preconditionerRows(n, d) : sketchRowsForEpsilon(n, d, o.eps0),
+    sketch.rows = std::max<int64_t>(preconditioner ? preconditionerRows(n, d, static_cast<double>(f.matrix().nnz())) : sketchRowsForEpsilon(n, d, o.eps0),
                                     sketch.osnapNonzeros);
   }
   if (sketch.kind == SketchKind::Auto)
