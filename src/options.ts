@@ -58,7 +58,7 @@ export const SOLVE_OPTIONS: readonly OptionSpec[] = [
   { name: 'sketch', type: 'choice', choices: SKETCHES, default: 'auto', defaultText: 'auto', flag: '--sketch <name>',
     help: 'the sketch of Cᵀ diag(D) C: leverage (the paper), countsketch, osnap, uniform (no guarantee), none (exact), or auto: exact when that is cheaper than leverage sampling counting its scoring passes, else leverage (docs/math.md §4)' },
   { name: 'sketchRows', type: 'integer', range: (l, via) => ({ min: via === 'flag' ? 1 : 0, max: l.sketchRowsMax }), default: 0,
-    defaultText: '0: derived from eps0', flag: '--sketch-rows <k>', help: "k, the sketch's rows: k = ⌈3·d·ln(d+1)/ε₀²⌉ capped at n when not given" },
+    defaultText: '0: derived from the method and d (and eps0)', flag: '--sketch-rows <k>', help: "k, the sketch's rows; when not given, capped at n: approx-newton ⌈3·d·ln(d+1)/ε₀²⌉, newton-pcg m·d with m in [10, 40] by cost (docs/performance.md)" },
   { name: 'eps0', type: 'number', range: (l) => ({ min: l.eps0Above, max: l.eps0Below, exclusiveMin: true, exclusiveMax: true }), default: 0.5,
     defaultText: '0.5', flag: '--eps0 <e>', help: "the sketch's target spectral error ε₀, which sets k when sketchRows is not given" },
   { name: 'osnapNonzeros', type: 'integer', range: (l) => ({ min: 1, max: l.osnapNonzerosMax }), default: 4, defaultText: '4',
