@@ -58,6 +58,7 @@ void choleskySolve(int64_t d, const double* r, double* rhs);
 // on the diagonal block, dgemm above it). Blocks and panels depend on k and d alone, so the bits do
 // not depend on the thread count. Checks par's cancel flag after each row block (PassCancelled).
 void accumulateSyrk(int64_t d, int64_t k, const double* a, double alpha, double* m, const Parallel& par = Parallel{});
+// accumulateSyrk's row blocks for k × d (1: column panels instead), by the shape alone.
 int64_t syrkBlocks(int64_t k, int64_t d);
 // accumulateSyrk's allocation, in doubles: the row blocks' private matrices. core/footprint.cc counts it.
 double syrkScratchWords(int64_t k, int64_t d);

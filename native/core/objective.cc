@@ -208,7 +208,7 @@ void Objective::hessianVector(const Point& at, const double* v, double* out, Scr
   s.rows.resize(n);
   s.sums.assign(blocks, BlockSums{});
   s.partial.resize(static_cast<size_t>(blocks * d));
-  s.chunk.resize(static_cast<size_t>(blocks * d));
+  if (!c_.isDense()) s.chunk.resize(static_cast<size_t>(blocks * d));
   double* t = s.rows.data();
   // ∇²L v = Cᵀ(D∘t) + (CᵀU) S (Uᵀt) + λv with t = Cv. CᵀU is known at the point, so one pass over C
   // does it all: block by block, t = C_b v, its share of Uᵀt, and C_bᵀ(D_b∘t_b) while the block's
@@ -219,16 +219,17 @@ void Objective::hessianVector(const Point& at, const double* v, double* out, Scr
     const int64_t begin = blocks_.begin(b), end = blocks_.end(b);
     double* part = s.partial.data() + b * d;
     std::fill(part, part + d, 0.0);
-    double* chunkOut = s.chunk.data() + b * d;
-    double s0 = 0.0, s1 = 0.0;
     if (c_.isDense()) {
-      // Dense rows: each row's product and its share of Cᵀ(D∘t) at once (core/matrix.h normalRows).
-      c_.normalRows(v, r.D.data(), t, part, begin, end);
-      s.sums[b].alpha = dot(r.u0.data() + begin, t + begin, end - begin);
-      s.sums[b].gamma = dot(r.u1.data() + begin, t + begin, end - begin);
-      if (cv) std::copy(t + begin, t + end, cv + begin);
+      // Dense rows: each row's product and its share of Cᵀ(D∘t) at once (core/matrix.h normalRows),
+      // t written straight into cv when the caller wants it.
+      double* tb = cv ? cv : t;
+      c_.normalRows(v, r.D.data(), tb, part, begin, end);
+      s.sums[b].alpha = dot(r.u0.data() + begin, tb + begin, end - begin);
+      s.sums[b].gamma = dot(r.u1.data() + begin, tb + begin, end - begin);
       return;
     }
+    double* chunkOut = s.chunk.data() + b * d;
+    double s0 = 0.0, s1 = 0.0;
     // CSR: chunks of about kHessianChunkEntries stored entries (about 1.5 MB of C), read for t, then
     // again for Cᵀ while they are in cache. The chunks depend on the data alone, like the blocks.
     for (int64_t lo = begin; lo < end;) {

@@ -972,32 +972,6 @@ int selfCheck(const std::string& which, int argc) {
   return 0;
 }
 
-int main(int argc, char** argv) {
-  std::string filter;
-  for (int a = 1; a < argc; ++a) {
-    if (std::strcmp(argv[a], "--selfcheck") == 0 && a + 1 < argc) return selfCheck(argv[a + 1], argc - 2);
-    if (std::strcmp(argv[a], "--filter") == 0 && a + 1 < argc) filter = argv[++a];
-    else fuzzDirectory = argv[a];
-  }
-  int passed = 0, failed = 0;
-  for (const Registered& t : registry()) {
-    if (!filter.empty() && std::string(t.name).find(filter) == std::string::npos) continue;
-    const auto started = std::chrono::steady_clock::now();
-    try {
-      t.run();
-      ++passed;
-      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-      std::printf("ok %s (%.0f ms)\n", t.name, ms);
-    } catch (const std::exception& e) {
-      ++failed;
-      std::printf("not ok %s: %s\n", t.name, e.what());
-    }
-    std::fflush(stdout);
-  }
-  std::printf("%d passed, %d failed\n", passed, failed);
-  return failed == 0 ? 0 : 1;
-}
-
 TEST(dense_normal_rows_and_row_block_syrk_match_plain_loops) {
   // normalRows: t = C x and out += Σ w_i t_i C_i, with a column count that leaves a tail past the
   // 32 dot-product lanes and the 8-entry update lines, on a row range that ends before the last row.
@@ -1038,4 +1012,30 @@ TEST(dense_normal_rows_and_row_block_syrk_match_plain_loops) {
       CHECK_NEAR(one[q * e + p], expected, 1e-10 * (1.0 + std::fabs(expected)));
       CHECK(std::memcmp(&one[q * e + p], &three[q * e + p], sizeof(double)) == 0);
     }
+}
+
+int main(int argc, char** argv) {
+  std::string filter;
+  for (int a = 1; a < argc; ++a) {
+    if (std::strcmp(argv[a], "--selfcheck") == 0 && a + 1 < argc) return selfCheck(argv[a + 1], argc - 2);
+    if (std::strcmp(argv[a], "--filter") == 0 && a + 1 < argc) filter = argv[++a];
+    else fuzzDirectory = argv[a];
+  }
+  int passed = 0, failed = 0;
+  for (const Registered& t : registry()) {
+    if (!filter.empty() && std::string(t.name).find(filter) == std::string::npos) continue;
+    const auto started = std::chrono::steady_clock::now();
+    try {
+      t.run();
+      ++passed;
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+      std::printf("ok %s (%.0f ms)\n", t.name, ms);
+    } catch (const std::exception& e) {
+      ++failed;
+      std::printf("not ok %s: %s\n", t.name, e.what());
+    }
+    std::fflush(stdout);
+  }
+  std::printf("%d passed, %d failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
 }
