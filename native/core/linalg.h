@@ -36,11 +36,13 @@ int64_t denseGramBlocks(int64_t rows, int64_t cols);
 double exactGramScratchWords(int64_t rows, int64_t cols, int64_t nnz, bool dense, int threads);
 
 // Rows with at least this many entries go through BLAS-3 (staged as dense rows), the others are
-// scattered. A staged row costs d²/2 multiply-adds at the BLAS-3 rate, a scattered one r²/2 at the
-// scatter rate, about 20× slower per multiply-add with the unrolled kernel: the two meet near
-// r = d/√20 ≈ d/4.5 (at d/8, the earlier threshold, 15% of the rows of a 20-per-row problem with
-// d = 200 took as long as the other 85%; docs/performance.md).
-inline int64_t denseRowThreshold(int64_t d) { return d < 4 ? 1 : d / 4; }
+// scattered. A staged row costs d²/2 multiply-adds at the BLAS-3 rate plus its staging, a scattered
+// one r²/2 at the scatter rate. Where the two meet was measured by timing the Gram of rows of one
+// length both ways: r ≈ 0.56d at d = 50 (small dsyrk calls run far below BLAS-3's rate), 0.48d at
+// 100, 0.29–0.36d at 200, 0.3d at 400 and 0.25d at 1000; d/4 + 16 follows all five
+// (docs/performance.md). The earlier d/4 staged 30% of the rows of a 10-per-row problem with d = 50
+// and made its Gram 1.6× slower.
+inline int64_t denseRowThreshold(int64_t d) { return d < 4 ? 1 : d / 4 + 16; }
 
 // M += α a aᵀ + β (a bᵀ + b aᵀ): the rank-2 term of the Hessian.
 void addRank2(int64_t d, double alpha, const double* a, double beta, const double* b, double* m);

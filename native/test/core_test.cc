@@ -1014,6 +1014,54 @@ TEST(dense_normal_rows_and_row_block_syrk_match_plain_loops) {
     }
 }
 
+TEST(sparse_exact_gram_scatters_short_rows_and_stages_long_ones_the_same_bits_on_any_threads) {
+  // Rows of 1 … d entries about the staging threshold, signed weights: with many rows the scatter
+  // is cut into row blocks that each stage their own long rows; with few, column ranges then
+  // column panels. Both against a naive Σ w_i c_i c_iᵀ, and the same bits on one thread and three.
+  const int64_t d = 64, threshold = denseRowThreshold(d);
+  CHECK(threshold > 1 && threshold < d);
+  for (const int64_t n : {int64_t{60}, int64_t{30000}}) {
+    Rng rng(40 + static_cast<uint64_t>(n));
+    std::vector<int32_t> indptr{0}, indices;
+    std::vector<double> values;
+    for (int64_t i = 0; i < n; ++i) {
+      // A third of the rows long (threshold … d entries), the rest short, some empty.
+      const int64_t r = i % 3 == 0 ? threshold + static_cast<int64_t>(rng.uniform() * static_cast<double>(d - threshold))
+                                   : static_cast<int64_t>(rng.uniform() * static_cast<double>(threshold));
+      std::vector<int32_t> cols(d);
+      for (int64_t j = 0; j < d; ++j) cols[j] = static_cast<int32_t>(j);
+      for (int64_t j = 0; j < r; ++j) std::swap(cols[j], cols[j + static_cast<int64_t>(rng.uniform() * static_cast<double>(d - j))]);
+      std::sort(cols.begin(), cols.begin() + r);
+      for (int64_t j = 0; j < r; ++j) {
+        indices.push_back(cols[j]);
+        values.push_back(rng.normal());
+      }
+      indptr.push_back(static_cast<int32_t>(indices.size()));
+    }
+    MatrixView c;
+    c.rows = n;
+    c.cols = d;
+    c.indptr = indptr.data();
+    c.indices = indices.data();
+    c.values = values.data();
+    const std::vector<double> w = randomVector(n, 41);
+    const std::vector<double> dense = toDense(c);
+    std::vector<double> one(d * d, 0.25), three(d * d, 0.25);
+    accumulateGramParallel(c, w.data(), one.data(), Parallel{1, nullptr});
+    accumulateGramParallel(c, w.data(), three.data(), Parallel{3, nullptr});
+    for (int64_t q = 0; q < d; ++q)
+      for (int64_t p = 0; p <= q; ++p) {
+        double naive = 0.25, size = 0.25;
+        for (int64_t i = 0; i < n; ++i) {
+          naive += w[i] * dense[i * d + p] * dense[i * d + q];
+          size += std::fabs(w[i] * dense[i * d + p] * dense[i * d + q]);
+        }
+        CHECK_NEAR(one[q * d + p], naive, 1e-12 * size);
+        CHECK(std::memcmp(&one[q * d + p], &three[q * d + p], sizeof(double)) == 0);
+      }
+  }
+}
+
 int main(int argc, char** argv) {
   std::string filter;
   for (int a = 1; a < argc; ++a) {

@@ -147,10 +147,11 @@ SketchKind resolveAutoPreconditioner(const MatrixView& c, int64_t k) {
   constexpr double kIterationsPerPreconditioner = 3.0;
   const double d = static_cast<double>(c.cols), nnz = static_cast<double>(c.nnz());
   const double threshold = static_cast<double>(denseRowThreshold(c.cols));  // rows that use BLAS-3 (linalg.h)
+  // A staged row is multiplied as a dense row of d entries, whatever its own count.
   double scattered = 0.0, blas = 0.0;
   for (int64_t i = 0; i < c.rows; ++i) {
     const double r = static_cast<double>(c.rowNnz(i));
-    if (c.isDense() || r >= threshold) blas += r * r;
+    if (c.isDense() || r >= threshold) blas += d * d;
     else scattered += r * (r + 1.0) / 2.0;
   }
   const double exact = scattered + blas / kBlasFlopsPerEntry;
