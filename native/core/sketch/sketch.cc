@@ -134,32 +134,44 @@ int64_t preconditionerRows(int64_t rows, int64_t d, double nnz) {
 }
 
 SketchKind resolveAutoPreconditioner(const MatrixView& c, int64_t k) {
-  // Passes over C a k = 10d preconditioner adds per Newton iteration, on average over a solve to
-  // 1e-8: κ ≈ 3.7 contracts the residual about 3× per step and the forcing terms go down to ~1e-4.
-  // Fitted as 8 CG steps of two passes; a step is one fused pass now, but 16 still fits the
-  // crossover map best (newton-pcg also takes an iteration more than exact Newton). Another k
-  // scales it by its expected CG steps against k = 10d's.
-  constexpr double kExpectedCgPasses = 16.0;
-  // Newton iterations that share one preconditioner: newton-pcg keeps it while CG converges fast
-  // with it (kReuseCgSteps, newton.cc), and solves to 1e-8 took 3 iterations in the crossover map
-  // and the paper regime, while exact Newton forms its Gram at every iteration. Counting the Gram
-  // once per iteration had auto pick exact Newton at k = n (dense n = 10⁴, d = 1000), 1.6× slower.
-  constexpr double kIterationsPerPreconditioner = 3.0;
-  const double d = static_cast<double>(c.cols), nnz = static_cast<double>(c.nnz());
+  // Whole solves to 1e-8, in units of one dense entry streamed by a pass. Per-phase times of both
+  // methods over the crossover grid (n = 10⁴ … 10⁶, d = 50 … 1000, sparse and dense; two threads)
+  // gave, per pass, ~0.25 ns a dense entry, 1.4× that a CSR entry (its index, the gathered x) and
+  // ~10 ns a row (the row's own work, which dominates at d = 50), and ~0.45–0.65 ns a scattered
+  // multiply-add of the exact Gram (docs/performance.md).
+  constexpr double kCsrEntryUnits = 1.4;
+  constexpr double kRowUnits = 40.0;
+  constexpr double kScatterUnits = 2.0;
+  // Passes of each Newton iteration outside the Hessian: gradient, Cᵀ of the rank-2 term, line
+  // search (measured 2–4.6 units an entry an iteration).
+  constexpr double kPassesPerIteration = 3.0;
+  // Newton iterations to 1e-8 in the crossover map: exact Newton took 2 or 3 (2 where the columns
+  // are ill-conditioned and n ≥ 10⁵), newton-pcg 3, since its inexact steps cost it about one in
+  // two solves; the model cannot tell which from C alone, so exact is charged the mean.
+  constexpr double kExactIterations = 2.5;
+  constexpr double kPcgIterations = 3.0;
+  // And so newton-pcg must be predicted this much cheaper to be chosen. The misses are not alike:
+  // where exact Newton needs its third iteration, newton-pcg won the map's near-ties by 3–4%;
+  // where it needs only two, exact Newton won by 1.4–1.6× (sparse d = 200, conditioning 100).
+  constexpr double kPcgMargin = 1.15;
+  const double n = static_cast<double>(c.rows), d = static_cast<double>(c.cols);
   const double threshold = static_cast<double>(denseRowThreshold(c.cols));  // rows that use BLAS-3 (linalg.h)
-  // A staged row is multiplied as a dense row of d entries, whatever its own count.
-  double scattered = 0.0, blas = 0.0;
+  double scattered = 0.0, staged = 0.0;
   for (int64_t i = 0; i < c.rows; ++i) {
     const double r = static_cast<double>(c.rowNnz(i));
-    if (c.isDense() || r >= threshold) blas += d * d;
+    if (c.isDense() || r >= threshold) staged += 1.0;  // multiplied as a dense row of d entries
     else scattered += r * (r + 1.0) / 2.0;
   }
-  const double exact = scattered + blas / kBlasFlopsPerEntry;
-  const double cgPasses = kExpectedCgPasses * expectedCgSteps(static_cast<double>(k), d) /
-                          expectedCgSteps(static_cast<double>(kMinPreconditionerRowsPerColumn) * d, d);
-  const double sketch = nnz * (1.0 + cgPasses) +
-                        static_cast<double>(k) * d * d / kBlasFlopsPerEntry / kIterationsPerPreconditioner;
-  return exact <= sketch ? SketchKind::None : SketchKind::CountSketch;
+  const double pass = static_cast<double>(c.nnz()) * (c.isDense() ? 1.0 : kCsrEntryUnits) + n * kRowUnits;
+  const double cholesky = d * d * d / 3.0 / kBlasFlopsPerEntry;
+  const double gram = kScatterUnits * scattered + staged * d * d / kBlasFlopsPerEntry;
+  const double exact = kExactIterations * (gram + cholesky + kPassesPerIteration * pass);
+  // One preconditioner serves the solve (newton.cc keeps it while CG converges fast with it): an
+  // embedding pass, its k × d Gram and factor, then one fused pass per CG step.
+  const double sketch = kPcgIterations * kPassesPerIteration * pass +
+                        (1.0 + expectedCgSteps(static_cast<double>(k), d)) * pass +
+                        static_cast<double>(k) * d * d / kBlasFlopsPerEntry + cholesky;
+  return exact <= kPcgMargin * sketch ? SketchKind::None : SketchKind::CountSketch;
 }
 
 int64_t sketchRowsForEpsilon(int64_t rows, int64_t d, double eps0) {

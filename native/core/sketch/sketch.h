@@ -62,11 +62,11 @@ int64_t preconditionerRows(int64_t rows, int64_t d, double nnz);
 double expectedCgSteps(double k, double d);
 
 // `auto` for newton-pcg: the exact product or a CountSketch of k rows, whichever a cost model says
-// is cheaper per Newton iteration, in units of one stored entry streamed by a pass over C. Exact:
-// the scattered updates of rows with few entries (one unit each), the other rows' Σ nnz² flops at
-// the BLAS-3 rate (kBlasFlopsPerEntry flops per unit). CountSketch: one embedding pass, its k × d
-// Gram at the BLAS-3 rate shared by the Newton iterations that keep the preconditioner, and the
-// passes of the CG steps a k-row preconditioner adds that the exact factor does not need. The rates
+// makes the cheaper solve, in units of one dense entry streamed by a pass over C. Both pay passes
+// for their Newton iterations (CSR entries and rows weigh more than dense entries). Exact Newton
+// adds at every iteration its Gram — scattered multiply-adds for rows with few entries, d² flops at
+// the BLAS-3 rate (kBlasFlopsPerEntry flops per unit) for the others — and its factor; newton-pcg
+// adds one embedding pass, one k × d Gram and factor, and a pass per expected CG step. The rates
 // are constants measured on this machine kind, not timed at run time: a choice that followed the
 // load of the moment would make a seeded solve's bits vary from run to run (docs/performance.md).
 SketchKind resolveAutoPreconditioner(const MatrixView& c, int64_t k);
