@@ -78,7 +78,7 @@ export async function runCrossover(settings: Settings, sizes = { ns: [10_000, 10
     `Each cell: a planted problem (softmax-unit, sigmoid, a = n, seed 91), every method from the same start to ‖∇L‖ ≤ 1e-8·‖∇L(x₀)‖ ` +
       `(∞: not reached; L-BFGS gets 400 iterations), on ${os.cpus().length} cores with the default threads. ` +
       `"auto chose" is the cost model's prediction between exact Newton and CountSketch-preconditioned CG; "right" when that is the faster of the two here. ` +
-      `Cost model units are stored entries streamed: exact = Σ nnz(row)² (BLAS-3 at 25 flops per unit, or scattered), sketch = (1 + 16·steps(k/d)/steps(10)) passes + k·d²/25/3 with newton-pcg's default k (docs/performance.md).\n\n` +
+      `The cost model prices whole solves in dense entries streamed: exact = 2.5 iterations × (Gram + factor + 3 passes), sketch = 3 iterations × 3 passes + (1 + steps(k/d)) passes + one k × d Gram and factor, with newton-pcg's default k; newton-pcg is chosen when 15% cheaper (docs/performance.md).\n\n` +
       table(['n', 'd', 'rows', 'cond.', ...METHODS.map(([l]) => `${l} s (it)`), 'winner', 'by', 'auto chose', 'right?'], cells.map((c) => [
         c.n, c.d, c.density.startsWith('dense') ? 'dense' : 'sparse', c.conditioning,
         ...METHODS.map(([l]) => `${Number.isFinite(c.seconds[l]) ? fmt(c.seconds[l]) : '∞'} (${c.iterations[l]})`),
