@@ -1,8 +1,8 @@
 /**
  * The crossover map (issue 10): over a grid of n, d, density and conditioning, which method reaches
  * ‖∇L‖ ≤ 1e-8·‖∇L(x₀)‖ first and by how much, beside what the cost model predicts (`auto` for
- * newton-pcg, native/core/sketch/sketch.cc: exact when Σ nnz(row)² at the BLAS-3 rate costs less
- * than a CountSketch's embedding pass, its k·d² Gram and the CG passes it adds).
+ * newton-pcg, native/core/sketch/sketch.cc preconditionerCosts: both whole solves priced in dense
+ * entries streamed, docs/performance.md), turned into seconds at a pass rate measured in the run.
  *
  *   node dist/bench/run.js --only crossover            (part of npm run bench)
  *
@@ -12,7 +12,8 @@
 import * as os from 'node:os';
 import { plantedProblem, solveSync, SolveOptions, SolveResult } from '../src';
 import { renderSvg } from '../src/plot/svg';
-import { fmt, load, log, newSection, Section, Settings, table } from './common';
+import { native } from '../src/native';
+import { benchAddon, fmt, load, log, median, newSection, Section, Settings, table } from './common';
 
 const METHODS: [string, SolveOptions][] = [
   ['newton', { method: 'newton' }],
@@ -26,7 +27,17 @@ interface Cell {
   n: number; d: number; density: string; conditioning: number;
   seconds: Record<string, number>; iterations: Record<string, number>;
   winner: string; margin: number; autoChose: string; autoWasFastest: boolean;
-  exactFlops: number; sketchWork: number;
+  /** The cost model's prices of the two solves (native preconditionerCosts), in dense entries streamed. */
+  model: { exact: number; sketch: number };
+}
+
+/** Seconds per model unit: a plain pass over dense rows (one thread, as the floor section times it),
+ *  per entry, shared by the threads the solves use. The model's constants were fitted at about
+ *  0.25 ns per unit on two threads (docs/performance.md). */
+function secondsPerUnit(threads: number): number {
+  const { problem } = plantedProblem({ rows: 100_000, cols: 200, density: 1, seed: 5, conditioning: 100 });
+  const s = [...(benchAddon().benchKernel('timeSparse', { problem: problem.handle, pass: 'multiply', reps: 9 }) as Float64Array)];
+  return median(s.slice(1)) / problem.nnz / threads;
 }
 
 export interface CrossoverSummary { cells: Cell[] }
@@ -34,6 +45,8 @@ export interface CrossoverSummary { cells: Cell[] }
 export async function runCrossover(settings: Settings, sizes = { ns: [10_000, 100_000, 1_000_000], ds: [50, 200, 1000] }): Promise<{ section: Section; summary: CrossoverSummary }> {
   const section = newSection('9. Crossover map: which method wins where');
   section.markdown.push(`Load at start: ${load()}.`);
+  const threads = os.cpus().length;
+  const tau = secondsPerUnit(threads);
   const { ns, ds } = sizes;
   const grid: { density: string; perRow: (d: number) => number; conditioning: number }[] = [
     { density: 'sparse (min(20, d/5) per row)', perRow: (d) => Math.min(20, Math.floor(d / 5)), conditioning: 1 },
@@ -65,11 +78,11 @@ export async function runCrossover(settings: Settings, sizes = { ns: [10_000, 10
         const margin = seconds[ranked[1]] / seconds[winner];
         const autoLabel = auto === 'none' ? 'newton' : 'newton-pcg countsketch';
         const fastestNewtonType = seconds['newton'] <= seconds['newton-pcg countsketch'] ? 'newton' : 'newton-pcg countsketch';
-        const k = Math.min(n, 10 * d);
+        const costs = native().preconditionerCosts(problem.handle);
         cells.push({
           n, d, density: g.density, conditioning: g.conditioning, seconds, iterations, winner, margin,
           autoChose: autoLabel, autoWasFastest: autoLabel === fastestNewtonType,
-          exactFlops: perRow === d ? n * d * d : n * perRow * (perRow + 1) / 2, sketchWork: n * perRow * 17 + k * d * d / 25,
+          model: { exact: costs.exact, sketch: costs.sketch },
         });
       }
     }
@@ -78,11 +91,16 @@ export async function runCrossover(settings: Settings, sizes = { ns: [10_000, 10
     `Each cell: a planted problem (softmax-unit, sigmoid, a = n, seed 91), every method from the same start to ‖∇L‖ ≤ 1e-8·‖∇L(x₀)‖ ` +
       `(∞: not reached; L-BFGS gets 400 iterations), on ${os.cpus().length} cores with the default threads. ` +
       `"auto chose" is the cost model's prediction between exact Newton and CountSketch-preconditioned CG; "right" when that is the faster of the two here. ` +
-      `The cost model prices whole solves in dense entries streamed: exact = 2.5 iterations × (Gram + factor + 3 passes), sketch = 3 iterations × 3 passes + (1 + steps(k/d)) passes + one k × d Gram and factor, with newton-pcg's default k; newton-pcg is chosen when 15% cheaper (docs/performance.md).\n\n` +
-      table(['n', 'd', 'rows', 'cond.', ...METHODS.map(([l]) => `${l} s (it)`), 'winner', 'by', 'auto chose', 'right?'], cells.map((c) => [
+      `The cost model prices whole solves in dense entries streamed: exact = 2.5 iterations × (Gram + factor + 3 passes), sketch = 3 iterations × 3 passes + (1 + steps(k/d)) passes + one k × d Gram and factor, with newton-pcg's default k; newton-pcg is chosen when 15% cheaper (docs/performance.md). ` +
+      `"model s" turns the two prices into seconds at τ = ${fmt(tau * 1e9)} ns per unit: a plain pass over dense rows timed now on one thread, per entry, divided by the ${threads} threads; ` +
+      `"newton ÷ pcg" sets the model's ratio beside the measured one (above 1: newton-pcg faster).\n\n` +
+      table(['n', 'd', 'rows', 'cond.', ...METHODS.map(([l]) => `${l} s (it)`), 'winner', 'by', 'model s newton / pcg', 'newton ÷ pcg model / measured', 'auto chose', 'right?'], cells.map((c) => [
         c.n, c.d, c.density.startsWith('dense') ? 'dense' : 'sparse', c.conditioning,
         ...METHODS.map(([l]) => `${Number.isFinite(c.seconds[l]) ? fmt(c.seconds[l]) : '∞'} (${c.iterations[l]})`),
-        c.winner, `${c.margin.toFixed(2)}×`, c.autoChose, c.autoWasFastest ? 'yes' : 'no',
+        c.winner, `${c.margin.toFixed(2)}×`,
+        `${fmt(c.model.exact * tau)} / ${fmt(c.model.sketch * tau)}`,
+        `${(c.model.exact / c.model.sketch).toFixed(2)} / ${(c.seconds['newton'] / c.seconds['newton-pcg countsketch']).toFixed(2)}`,
+        c.autoChose, c.autoWasFastest ? 'yes' : 'no',
       ])),
   );
   const right = cells.filter((c) => c.autoWasFastest).length;

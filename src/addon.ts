@@ -139,6 +139,8 @@ export interface NativeAddon {
   ): { minEig: number; maxEig: number; report: NativeSketchReport };
   /** k = ⌈3·d·ln(d+1)/ε₀²⌉ capped at `rows` (docs/math.md §4). */
   sketchRowsForEpsilon(rows: number, cols: number, epsilon: number): number;
+  /** What `auto` weighs for newton-pcg, in dense entries streamed (docs/performance.md). */
+  preconditionerCosts(problem: NativeProblem, rows?: number): { rows: number; exact: number; sketch: number; choice: string };
   /**
    * On libuv's thread pool; rows reach onIteration on the main thread as they are recorded. The
    * options are NativeSolveOptions, typed as any object because the binding checks every field.

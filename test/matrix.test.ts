@@ -389,7 +389,7 @@ test('native: a foreign object where a NativeProblem is expected throws', () => 
     }
   }
   // exported functions that take a problem (those that exist in this build)
-  const takesProblem = ['solveSync', 'solve', 'sketchSpectrum', 'sketchGram'];
+  const takesProblem = ['solveSync', 'solve', 'sketchSpectrum', 'sketchGram', 'preconditionerCosts'];
   const functions = addon as unknown as Record<string, unknown>;
   for (const name of takesProblem.filter((n) => typeof functions[n] === 'function')) {
     const f = functions[name] as (...args: unknown[]) => unknown;

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { generatePlanted, plantedProblem, toCsr, toDense, Problem } from '../src/index';
+import { generatePlanted, plantedProblem, solveSync, toCsr, toDense, Problem } from '../src/index';
 import { native, NativeSketchOptions } from '../src/native';
 
 const addon = native();
@@ -143,6 +143,47 @@ test('none is the exact product; auto picks none exactly when it is the cheaper,
   // Sparse rows (about 2 entries each) are cheap to form exactly even against a small k.
   const sparse = plantedProblem({ rows: 3000, cols: 25, density: 0.08, seed: 22 });
   assert.equal(addon.sketchGram(sparse.problem.handle, sparse.xStar, { kind: 'auto', rows: 300 }).report.kind, 'none');
+});
+
+test("newton-pcg's auto prices both solves as docs/performance.md states, and the solve takes its choice", () => {
+  // The documented model, written out again here: a second source that must agree with the native one.
+  const steps = (k: number, d: number) => 8.5 / (0.5 * Math.log10(Math.max(2, k / Math.max(1, d))));
+  const model = (problem: Problem, k: number) => {
+    const C = toCsr(problem.C), n = problem.rows, d = problem.cols, dense = 'data' in problem.C;
+    const threshold = d < 4 ? 1 : Math.floor(d / 4) + 16;
+    let gram = 0;
+    for (let i = 0; i < n; i++) {
+      const r = C.indptr[i + 1] - C.indptr[i];
+      gram += dense || r >= threshold ? (d * d) / 25 : 2 * ((r * (r + 1)) / 2);
+    }
+    const pass = problem.nnz * (dense ? 1 : 1.4) + 40 * n, factor = (d * d * d) / 3 / 25;
+    const exact = 2.5 * (gram + factor + 3 * pass);
+    const sketch = 3 * 3 * pass + (1 + steps(k, d)) * pass + (k * d * d) / 25 + factor;
+    return { exact, sketch, choice: exact <= 1.15 * sketch ? 'none' : 'countsketch' };
+  };
+  const cases = [
+    plantedProblem({ rows: 3000, cols: 25, density: 0.08, seed: 22 }).problem, // short rows: scattered
+    plantedProblem({ rows: 4000, cols: 60, density: 0.5, seed: 24 }).problem, // rows on both sides of d/4 + 16
+    plantedProblem({ rows: 5000, cols: 1000, density: 1, seed: 25 }).problem, // dense, k = n: the sketch's Gram is exact Newton's once
+  ];
+  const choices: string[] = [];
+  for (const problem of cases) {
+    const costs = addon.preconditionerCosts(problem.handle);
+    const k = costs.rows, d = problem.cols;
+    assert.ok(k === problem.rows || (k % d === 0 && k / d >= 10 && k / d <= 40), `default k ${k} for n=${problem.rows} d=${d}`);
+    const want = model(problem, k);
+    assert.ok(Math.abs(costs.exact - want.exact) <= 1e-12 * want.exact, `exact ${costs.exact} vs ${want.exact}`);
+    assert.ok(Math.abs(costs.sketch - want.sketch) <= 1e-12 * want.sketch, `sketch ${costs.sketch} vs ${want.sketch}`);
+    assert.equal(costs.choice, want.choice);
+    choices.push(costs.choice);
+    if (problem.cols < 1000) assert.equal(solveSync(problem, { maxIter: 1 }).trace[1].sketch, costs.choice);
+    // A given k is priced as given.
+    const other = addon.preconditionerCosts(problem.handle, 2 * d);
+    assert.equal(other.rows, 2 * d);
+    assert.ok(Math.abs(other.sketch - model(problem, 2 * d).sketch) <= 1e-12 * other.sketch);
+  }
+  assert.deepEqual(choices, ['none', 'none', 'countsketch']);
+  assert.throws(() => addon.preconditionerCosts(cases[0].handle, 0), /^TypeError: rows: /);
 });
 
 test('the same seed gives the same bits, another seed another sketch', () => {

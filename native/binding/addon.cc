@@ -67,6 +67,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) : env_(env) {
                            function("sketchGram", SketchGram),
                            function("sketchSpectrum", SketchSpectrum),
                            function("sketchRowsForEpsilon", SketchRowsForEpsilon),
+                           function("preconditionerCosts", PreconditionerCostsOf),
                            function("solve", Solve),
                            function("solveSync", SolveSync),
                            function("cpuFeatures", CpuFeatures),

@@ -157,4 +157,23 @@ Napi::Value SketchRowsForEpsilon(const Napi::CallbackInfo& info) {
   }
 }
 
+// preconditionerCosts(problem, rows?) → {rows, exact, sketch, choice}: what `auto` weighs for
+// newton-pcg (core/sketch/sketch.h), with newton-pcg's default k unless rows is given.
+Napi::Value PreconditionerCostsOf(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1) fail(env, "problem: is required");
+  const MatrixView& c = unwrapProblem(env, info[0], "problem").objective(env).matrix();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("rows", info.Length() > 1 ? info[1] : env.Undefined());
+  const int64_t k = o.Get("rows").IsUndefined() ? preconditionerRows(c.rows, c.cols, static_cast<double>(c.nnz()))
+                                                : requireCount(o, "rows", 1, INT32_MAX);
+  const PreconditionerCosts costs = preconditionerCosts(c, k);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("rows", static_cast<double>(k));
+  out.Set("exact", costs.exact);
+  out.Set("sketch", costs.sketch);
+  out.Set("choice", sketchName(costs.choice));
+  return out;
+}
+
 }  // namespace softnewton::binding

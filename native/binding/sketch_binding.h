@@ -6,4 +6,5 @@ namespace softnewton::binding {
 Napi::Value SketchSpectrum(const Napi::CallbackInfo& info);
 Napi::Value SketchGram(const Napi::CallbackInfo& info);
 Napi::Value SketchRowsForEpsilon(const Napi::CallbackInfo& info);
+Napi::Value PreconditionerCostsOf(const Napi::CallbackInfo& info);
 }  // namespace softnewton::binding

@@ -133,7 +133,9 @@ int64_t preconditionerRows(int64_t rows, int64_t d, double nnz) {
   return std::max<int64_t>(1, std::min<int64_t>(std::max<int64_t>(rows, 1), best * std::max<int64_t>(d, 1)));
 }
 
-SketchKind resolveAutoPreconditioner(const MatrixView& c, int64_t k) {
+SketchKind resolveAutoPreconditioner(const MatrixView& c, int64_t k) { return preconditionerCosts(c, k).choice; }
+
+PreconditionerCosts preconditionerCosts(const MatrixView& c, int64_t k) {
   // Whole solves to 1e-8, in units of one dense entry streamed by a pass. Per-phase times of both
   // methods over the crossover grid (n = 10⁴ … 10⁶, d = 50 … 1000, sparse and dense; two threads)
   // gave, per pass, ~0.25 ns a dense entry, 1.4× that a CSR entry (its index, the gathered x) and
@@ -171,7 +173,11 @@ SketchKind resolveAutoPreconditioner(const MatrixView& c, int64_t k) {
   const double sketch = kPcgIterations * kPassesPerIteration * pass +
                         (1.0 + expectedCgSteps(static_cast<double>(k), d)) * pass +
                         static_cast<double>(k) * d * d / kBlasFlopsPerEntry + cholesky;
-  return exact <= kPcgMargin * sketch ? SketchKind::None : SketchKind::CountSketch;
+  PreconditionerCosts costs;
+  costs.exact = exact;
+  costs.sketch = sketch;
+  costs.choice = exact <= kPcgMargin * sketch ? SketchKind::None : SketchKind::CountSketch;
+  return costs;
 }
 
 int64_t sketchRowsForEpsilon(int64_t rows, int64_t d, double eps0) {

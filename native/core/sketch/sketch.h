@@ -70,6 +70,13 @@ double expectedCgSteps(double k, double d);
 // are constants measured on this machine kind, not timed at run time: a choice that followed the
 // load of the moment would make a seeded solve's bits vary from run to run (docs/performance.md).
 SketchKind resolveAutoPreconditioner(const MatrixView& c, int64_t k);
+// Its two prices, in those units, and the choice they make (bench/crossover.ts prints them beside
+// the measured times).
+struct PreconditionerCosts {
+  double exact = 0.0, sketch = 0.0;
+  SketchKind choice = SketchKind::None;
+};
+PreconditionerCosts preconditionerCosts(const MatrixView& c, int64_t k);
 
 // The documented default k for a target spectral error ε₀: k = ⌈c · d · ln(d + 1) / ε₀²⌉ capped at n
 // (and at least 1). c and how it was measured: sketch.cc. Throws std::invalid_argument unless
