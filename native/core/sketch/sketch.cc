@@ -139,8 +139,8 @@ PreconditionerCosts preconditionerCosts(const MatrixView& c, int64_t k) {
   // Whole solves to 1e-8, in units of one dense entry streamed by a pass. Per-phase times of both
   // methods over the crossover grid (n = 10⁴ … 10⁶, d = 50 … 1000, sparse and dense; two threads)
   // gave, per pass, ~0.25 ns a dense entry, 1.4× that a CSR entry (its index, the gathered x) and
-  // ~10 ns a row (the row's own work, which dominates at d = 50), and ~0.45–0.65 ns a scattered
-  // multiply-add of the exact Gram (docs/performance.md).
+  // ~10 ns a row (the row's own work, which dominates at d = 50), and 0.43–0.97 ns a scattered
+  // multiply-add of the exact Gram at d ≤ 200 (docs/performance.md).
   constexpr double kCsrEntryUnits = 1.4;
   constexpr double kRowUnits = 40.0;
   constexpr double kScatterUnits = 2.0;
