@@ -124,13 +124,6 @@ bool scatterGramColumns(const MatrixView& c, const double* weight, int64_t r0, i
 }  // namespace
 
 namespace {
-// Staging blocks of √|D_i| c_i rows (D > 0 and D < 0 apart), kept across the row blocks one thread
-// takes: allocating them per row block cost more page faults than the block's dsyrk at n = 10⁴,
-// d = 200. Sized on the first staged row.
-struct GramStaging {
-  std::vector<double> positive, negative;
-};
-
 // M += Σ w_i c_i c_iᵀ over rows [r0, r1) that are dense or have at least `threshold` entries: D > 0
 // and D < 0 apart, staged as √|D_i| c_i in blocks of kBlockRows rows for BLAS-3. `wholeWidth`: one
 // dsyrk over all d columns on this thread (a dense row block); otherwise accumulateSyrk's fixed
@@ -168,6 +161,32 @@ void stageGramRows(const MatrixView& c, const double* weight, int64_t r0, int64_
     if (nPositive == blockRows || nNegative == blockRows) flush();
   }
   flush();
+}
+
+// Runs block(b, target, staging) for the fixed row blocks b = 0 … blocks − 1 on up to `parts`
+// threads: block 0 into M, each later one into a private d × d matrix that the thread filling it
+// zeroes first; then adds the privates to M in block order, so the bits do not depend on `parts`.
+// The privates and the staging blocks live in `scratch`, which a solve keeps across its
+// iterations: allocated afresh per call, their page faults and unmapping took 17% of an exact
+// Newton solve at n = 10⁵, d = 1000, 20 per row (56 MB of privates an iteration).
+template <class Block>
+void runRowBlocks(int64_t d, int64_t blocks, int parts, double* m, GramScratch& scratch, Block&& block) {
+  const size_t words = static_cast<size_t>((blocks - 1) * d * d);
+  if (scratch.privates.size() < words) scratch.privates.resize(words);
+  if (scratch.staging.size() < static_cast<size_t>(parts)) scratch.staging.resize(parts);
+  double* privateM = scratch.privates.data();
+  std::atomic<int64_t> next{0};
+  runParts(parts, [&](int part) {
+    for (int64_t b = next.fetch_add(1); b < blocks; b = next.fetch_add(1)) {
+      double* target = m;
+      if (b > 0) {
+        target = privateM + (b - 1) * d * d;
+        std::fill_n(target, d * d, 0.0);
+      }
+      block(b, target, scratch.staging[part]);
+    }
+  });
+  addPrivateGrams(d, blocks - 1, privateM, m);
 }
 }  // namespace
 
@@ -224,7 +243,10 @@ int64_t denseGramBlocks(int64_t rows, int64_t cols) {
   return static_cast<int64_t>(std::max(1.0, std::min(gramBlocksAllowed(cols), byRows)));
 }
 
-void accumulateGramParallel(const MatrixView& c, const double* weight, double* m, const Parallel& par) {
+void accumulateGramParallel(const MatrixView& c, const double* weight, double* m, const Parallel& par,
+                            GramScratch* kept) {
+  GramScratch local;
+  GramScratch& scratch = kept ? *kept : local;
   const int64_t d = c.cols, n = c.rows;
   const int64_t threshold = denseRowThreshold(d);
   if (c.isDense()) {
@@ -234,19 +256,12 @@ void accumulateGramParallel(const MatrixView& c, const double* weight, double* m
     // d = 200 into a 128- and a 72-wide panel (58 GF/s on two cores; d = 50 made one panel).
     const int64_t blocks = denseGramBlocks(n, d);
     if (blocks >= 2) {
-      std::vector<double> privateM(static_cast<size_t>((blocks - 1) * d * d), 0.0);
       const Parallel serial{1, par.cancel};
       const int parts = static_cast<int>(std::min<int64_t>(
           blocks, par.threadsFor(static_cast<double>(n) * static_cast<double>(d) * static_cast<double>(d))));
-      std::vector<GramStaging> staging(parts);
-      std::atomic<int64_t> next{0};
-      runParts(parts, [&](int part) {
-        for (int64_t b = next.fetch_add(1); b < blocks; b = next.fetch_add(1)) {
-          double* target = b == 0 ? m : privateM.data() + (b - 1) * d * d;
-          stageGramRows(c, weight, n * b / blocks, n * (b + 1) / blocks, threshold, target, serial, staging[part], true);
-        }
+      runRowBlocks(d, blocks, parts, m, scratch, [&](int64_t b, double* target, GramStaging& staging) {
+        stageGramRows(c, weight, n * b / blocks, n * (b + 1) / blocks, threshold, target, serial, staging, true);
       });
-      addPrivateGrams(d, blocks - 1, privateM.data(), m);
       return;
     }
   } else {
@@ -282,20 +297,13 @@ void accumulateGramParallel(const MatrixView& c, const double* weight, double* m
         }
       }
       while (static_cast<int64_t>(rowBound.size()) <= blocks) rowBound.push_back(n);
-      std::vector<double> privateM(static_cast<size_t>((blocks - 1) * d * d), 0.0);
       const Parallel serial{1, par.cancel};
       const int parts = static_cast<int>(std::min<int64_t>(blocks, par.threadsFor(static_cast<double>(work))));
-      std::vector<GramStaging> staging(parts);
-      std::atomic<int64_t> next{0};
-      runParts(parts, [&](int part) {
-        for (int64_t b = next.fetch_add(1); b < blocks; b = next.fetch_add(1)) {
-          double* target = b == 0 ? m : privateM.data() + (b - 1) * d * d;
-          if (!scatterGramColumns(c, weight, rowBound[b], rowBound[b + 1], 0, d, threshold, target, par))
-            throw PassCancelled();
-          stageGramRows(c, weight, rowBound[b], rowBound[b + 1], threshold, target, serial, staging[part], true);
-        }
+      runRowBlocks(d, blocks, parts, m, scratch, [&](int64_t b, double* target, GramStaging& staging) {
+        if (!scatterGramColumns(c, weight, rowBound[b], rowBound[b + 1], 0, d, threshold, target, par))
+          throw PassCancelled();
+        stageGramRows(c, weight, rowBound[b], rowBound[b + 1], threshold, target, serial, staging, true);
       });
-      addPrivateGrams(d, blocks - 1, privateM.data(), m);
       return;
     } else {
       // Column ranges with about equal numbers of upper-triangle entries (column j has j + 1): the
@@ -310,8 +318,8 @@ void accumulateGramParallel(const MatrixView& c, const double* weight, double* m
       });
     }
   }
-  GramStaging staging;
-  stageGramRows(c, weight, 0, n, threshold, m, par, staging, false);
+  if (scratch.staging.empty()) scratch.staging.resize(1);
+  stageGramRows(c, weight, 0, n, threshold, m, par, scratch.staging[0], false);
 }
 
 void accumulateGram(const MatrixView& c, const double* weight, const int64_t* rowList, int64_t count,

@@ -1049,6 +1049,14 @@ TEST(sparse_exact_gram_scatters_short_rows_and_stages_long_ones_the_same_bits_on
     std::vector<double> one(d * d, 0.25), three(d * d, 0.25);
     accumulateGramParallel(c, w.data(), one.data(), Parallel{1, nullptr});
     accumulateGramParallel(c, w.data(), three.data(), Parallel{3, nullptr});
+    // Buffers kept across calls (a solve's) give the same bits on every call: the reused private
+    // matrices are zeroed, not added to.
+    GramScratch kept;
+    for (int call = 0; call < 2; ++call) {
+      std::vector<double> again(d * d, 0.25);
+      accumulateGramParallel(c, w.data(), again.data(), Parallel{2, nullptr}, &kept);
+      CHECK(std::memcmp(again.data(), one.data(), sizeof(double) * d * d) == 0);
+    }
     for (int64_t q = 0; q < d; ++q)
       for (int64_t p = 0; p <= q; ++p) {
         double naive = 0.25, size = 0.25;

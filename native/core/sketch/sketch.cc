@@ -226,7 +226,7 @@ SketchReport sketchGram(const MatrixView& c, const double* D, const SketchOption
   report.negativePart = report.negativeRows > 0 ? "exact" : "none";
 
   if (kind == SketchKind::None) {
-    accumulateGramParallel(c, D, m, Parallel{options.threads, options.cancelFlag});
+    accumulateGramParallel(c, D, m, Parallel{options.threads, options.cancelFlag}, options.exactScratch);
     return report;
   }
 

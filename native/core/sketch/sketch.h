@@ -10,6 +10,8 @@
 
 namespace softnewton {
 
+struct GramScratch;  // core/linalg.h
+
 enum class SketchKind { Auto, None, Leverage, CountSketch, Osnap, Uniform };
 
 const char* sketchName(SketchKind kind);
@@ -26,6 +28,8 @@ struct SketchOptions {
   // Non-zero (read atomically) ⇒ the sketch stops inside its long row passes by throwing
   // PassCancelled (core/parallel.h). Null: never.
   const int32_t* cancelFlag = nullptr;
+  // The exact Gram's buffers, kept by the caller across calls (core/linalg.h); null: per call.
+  GramScratch* exactScratch = nullptr;
 };
 
 struct SketchReport {

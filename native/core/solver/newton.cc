@@ -166,6 +166,8 @@ SolveResult solveNewton(const Objective& f, const std::vector<double>& x0, const
   // Spread over processes, each hashes its rows by their index in the whole problem: the blocks are
   // then independent sketches (docs/distributed.md).
   if (f.execution().reduction) sketch.rowOffset = f.execution().reduction->rowOffset();
+  GramScratch gramScratch;  // the exact Gram's buffers, kept for the solve
+  sketch.exactScratch = &gramScratch;
 
   std::vector<double> h(d * d), factor, p(d);
   CgRows cgRows;  // cgRows.cp is also the line search's C p
