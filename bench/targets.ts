@@ -4,7 +4,8 @@
  *   node dist/bench/targets.js [--only lossgrad,threads,scipy,paper] [--out bench/TARGETS.md]
  *
  * 1. lossgrad: Problem.lossAndGradient against plain C loops over the same CSR data (two OpenMP
- *    threads, libm exp: bench/floor/lossgrad.cc), alternating round by round.
+ *    threads, libm exp: bench/floor/lossgrad.cc), alternating round by round, each side in a fresh
+ *    process every round (bench/floor/lossgrad-ours.ts).
  * 2. threads: the default solve with threads 2 against threads 1 on a pass-bound sparse problem,
  *    and whether the two give identical bits.
  * 3. scipy: against SciPy's fastest method to the same ‖∇L‖ (bench/scipy.ts), sparse and dense.
@@ -65,17 +66,15 @@ function lossgrad(outDir: string, md: string[]): void {
     const a = problem.scale[0];
     const floor: number[] = [], ours: number[] = [];
     let floorLoss = NaN, ourLoss = NaN;
+    // Each side in a fresh process every round (bench/floor/lossgrad-ours.ts says why).
+    const oursScript = path.join(__dirname, 'floor', 'lossgrad-ours.js');
     for (let round = 0; round < 7; round++) {
       const out = JSON.parse(execFileSync(exe, [dir, String(n), String(d), String(a), '15'], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '2' } }));
       floor.push(out.seconds);
       floorLoss = out.loss;
-      const times: number[] = [];
-      for (let r = 0; r < 15; r++) {
-        const t0 = process.hrtime.bigint();
-        ourLoss = problem.lossAndGradient(x).loss;
-        times.push(Number(process.hrtime.bigint() - t0) / 1e9);
-      }
-      ours.push(median(times));
+      const our = JSON.parse(execFileSync(process.execPath, [oursScript, dir, String(n), String(d), String(a), problem.model, problem.unit, '15'], { encoding: 'utf8' }));
+      ours.push(our.seconds);
+      ourLoss = our.loss;
     }
     fs.rmSync(dir, { recursive: true, force: true });
     const f = median(floor), o = median(ours);
