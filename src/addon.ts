@@ -140,7 +140,9 @@ export interface NativeAddon {
   /** k = ⌈3·d·ln(d+1)/ε₀²⌉ capped at `rows` (docs/math.md §4). */
   sketchRowsForEpsilon(rows: number, cols: number, epsilon: number): number;
   /** What `auto` weighs for newton-pcg, in dense entries streamed (docs/performance.md). */
-  preconditionerCosts(problem: NativeProblem, rows?: number): { rows: number; exact: number; sketch: number; choice: string };
+  preconditionerCosts(problem: NativeProblem, rows?: number): { rows: number; exact: number; sketch: number; choice: string; pass: number; gram: number };
+  /** The same prices for work given as numbers (a distributed solve's average rank). */
+  pricePreconditioner(pass: number, gram: number, cols: number, rows: number): { exact: number; sketch: number; choice: string };
   /**
    * On libuv's thread pool; rows reach onIteration on the main thread as they are recorded. The
    * options are NativeSolveOptions, typed as any object because the binding checks every field.

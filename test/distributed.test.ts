@@ -16,6 +16,7 @@ import { writeLibsvm } from '../src/io/libsvm';
 import { writeNpy } from '../src/io/npy';
 import { toDense } from '../src/matrix';
 import { generatePlanted } from '../src/planted';
+import { native } from '../src/native';
 import { Problem } from '../src/problem';
 import { solve, SolveOptions } from '../src/solve';
 
@@ -127,6 +128,7 @@ test('the API under mpirun: sketched methods (block CountSketch, OSNAP), gd and 
       const out = {};
       for (const [name, options] of Object.entries({
         pcgCountsketch: { method: 'newton-pcg', sketch: 'countsketch', sketchRows: 200, tol: 1e-10 },
+        pcgAuto: { method: 'newton-pcg', sketchRows: 24, tol: 1e-10 },
         approxOsnap: { method: 'approx-newton', sketch: 'osnap', sketchRows: 300, tol: 1e-9, maxIter: 200 },
         approxAuto: { method: 'approx-newton', tol: 1e-9, maxIter: 200 },
         lbfgs: { method: 'lbfgs', tol: 1e-7, maxIter: 5000 },
@@ -142,7 +144,7 @@ test('the API under mpirun: sketched methods (block CountSketch, OSNAP), gd and 
   const run = mpirun(2, script);
   assert.equal(run.status, 0, run.stderr);
   const out = JSON.parse(run.stdout.trim()) as Record<string, { x: number[]; converged: boolean; ranks: number; sketch: string; rows: number }>;
-  const tolerance: Record<string, number> = { pcgCountsketch: 1e-8, approxOsnap: 1e-6, approxAuto: 1e-6, lbfgs: 1e-4, gd: 1e-3 };
+  const tolerance: Record<string, number> = { pcgCountsketch: 1e-8, pcgAuto: 1e-8, approxOsnap: 1e-6, approxAuto: 1e-6, lbfgs: 1e-4, gd: 1e-3 };
   for (const [name, r] of Object.entries(out)) {
     assert.ok(r.converged, `${name} converged`);
     assert.equal(r.ranks, 2);
@@ -151,6 +153,13 @@ test('the API under mpirun: sketched methods (block CountSketch, OSNAP), gd and 
   }
   assert.equal(out.pcgCountsketch.sketch, 'countsketch');
   assert.equal(out.approxOsnap.sketch, 'osnap');
+  // newton-pcg's auto prices the average rank's work with one process's model: the whole problem's
+  // work over 2. (The earlier sharded rule, Σ nnz² / R against k·d² + nnz / R, chose countsketch
+  // here; the model prices the 57 CG steps a 2d preconditioner would take.)
+  const whole = native().preconditionerCosts(single.handle, 24);
+  const expected = native().pricePreconditioner(whole.pass / 2, whole.gram / 2, COLS, 24).choice;
+  assert.equal(expected, 'none');
+  assert.equal(out.pcgAuto.sketch, expected);
 });
 
 test('a malformed line in one rank\'s shard stops every rank with exit 2, naming the file and its line', async () => {

@@ -175,6 +175,8 @@ test("newton-pcg's auto prices both solves as docs/performance.md states, and th
     assert.ok(Math.abs(costs.exact - want.exact) <= 1e-12 * want.exact, `exact ${costs.exact} vs ${want.exact}`);
     assert.ok(Math.abs(costs.sketch - want.sketch) <= 1e-12 * want.sketch, `sketch ${costs.sketch} vs ${want.sketch}`);
     assert.equal(costs.choice, want.choice);
+    // The work it priced, priced again as numbers (what a distributed solve does), gives the same.
+    assert.deepEqual(addon.pricePreconditioner(costs.pass, costs.gram, d, k), { exact: costs.exact, sketch: costs.sketch, choice: costs.choice });
     choices.push(costs.choice);
     if (problem.cols < 1000) assert.equal(solveSync(problem, { maxIter: 1 }).trace[1].sketch, costs.choice);
     // A given k is priced as given.
@@ -184,6 +186,12 @@ test("newton-pcg's auto prices both solves as docs/performance.md states, and th
   }
   assert.deepEqual(choices, ['none', 'none', 'countsketch']);
   assert.throws(() => addon.preconditionerCosts(cases[0].handle, 0), /^TypeError: rows: /);
+  for (const [args, field] of [
+    [[-1, 0, 10, 10], 'pass'], [[NaN, 0, 10, 10], 'pass'], [[1, Infinity, 10, 10], 'gram'], [[1, 1, 0, 10], 'cols'],
+    [[1, 1, 10, 0], 'rows'], [[1, 1, 10], 'rows'], [['1', 1, 10, 10], 'pass'],
+  ] as [unknown[], string][]) {
+    assert.throws(() => (addon.pricePreconditioner as (...a: unknown[]) => unknown)(...args), new RegExp(`^(Type|Range)?Error: ${field}: `), JSON.stringify(args));
+  }
 });
 
 test('the same seed gives the same bits, another seed another sketch', () => {

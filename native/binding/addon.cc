@@ -68,6 +68,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) : env_(env) {
                            function("sketchSpectrum", SketchSpectrum),
                            function("sketchRowsForEpsilon", SketchRowsForEpsilon),
                            function("preconditionerCosts", PreconditionerCostsOf),
+                           function("pricePreconditioner", PricePreconditioner),
                            function("solve", Solve),
                            function("solveSync", SolveSync),
                            function("cpuFeatures", CpuFeatures),

@@ -157,8 +157,9 @@ Napi::Value SketchRowsForEpsilon(const Napi::CallbackInfo& info) {
   }
 }
 
-// preconditionerCosts(problem, rows?) → {rows, exact, sketch, choice}: what `auto` weighs for
-// newton-pcg (core/sketch/sketch.h), with newton-pcg's default k unless rows is given.
+// preconditionerCosts(problem, rows?) → {rows, exact, sketch, choice, pass, gram}: what `auto`
+// weighs for newton-pcg (core/sketch/sketch.h), with newton-pcg's default k unless rows is given,
+// and the work it priced.
 Napi::Value PreconditionerCostsOf(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1) fail(env, "problem: is required");
@@ -167,9 +168,34 @@ Napi::Value PreconditionerCostsOf(const Napi::CallbackInfo& info) {
   o.Set("rows", info.Length() > 1 ? info[1] : env.Undefined());
   const int64_t k = o.Get("rows").IsUndefined() ? preconditionerRows(c.rows, c.cols, static_cast<double>(c.nnz()))
                                                 : requireCount(o, "rows", 1, INT32_MAX);
-  const PreconditionerCosts costs = preconditionerCosts(c, k);
+  const PreconditionerWork work = preconditionerWork(c);
+  const PreconditionerCosts costs = pricePreconditioner(work, c.cols, k);
   Napi::Object out = Napi::Object::New(env);
   out.Set("rows", static_cast<double>(k));
+  out.Set("exact", costs.exact);
+  out.Set("sketch", costs.sketch);
+  out.Set("choice", sketchName(costs.choice));
+  out.Set("pass", work.pass);
+  out.Set("gram", work.gram);
+  return out;
+}
+
+// pricePreconditioner(pass, gram, cols, rows) → {exact, sketch, choice}: the same prices for work
+// given as numbers (a distributed solve's average rank).
+Napi::Value PricePreconditioner(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  const char* names[] = {"pass", "gram", "cols", "rows"};
+  for (size_t a = 0; a < 4; ++a) o.Set(names[a], a < info.Length() ? info[a] : env.Undefined());
+  PreconditionerWork work;
+  work.pass = requireNumber(o, "pass");
+  work.gram = requireNumber(o, "gram");
+  if (!(work.pass >= 0.0) || !std::isfinite(work.pass)) fail(env, "pass: must be a finite number >= 0");
+  if (!(work.gram >= 0.0) || !std::isfinite(work.gram)) fail(env, "gram: must be a finite number >= 0");
+  const int64_t cols = requireCount(o, "cols", 1, INT32_MAX);
+  const int64_t k = requireCount(o, "rows", 1, INT32_MAX);
+  const PreconditionerCosts costs = pricePreconditioner(work, cols, k);
+  Napi::Object out = Napi::Object::New(env);
   out.Set("exact", costs.exact);
   out.Set("sketch", costs.sketch);
   out.Set("choice", sketchName(costs.choice));

@@ -7,4 +7,5 @@ Napi::Value SketchSpectrum(const Napi::CallbackInfo& info);
 Napi::Value SketchGram(const Napi::CallbackInfo& info);
 Napi::Value SketchRowsForEpsilon(const Napi::CallbackInfo& info);
 Napi::Value PreconditionerCostsOf(const Napi::CallbackInfo& info);
+Napi::Value PricePreconditioner(const Napi::CallbackInfo& info);
 }  // namespace softnewton::binding

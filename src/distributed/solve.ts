@@ -27,11 +27,19 @@ export interface DistributedSolveResult extends SolveResult {
 const SHARDABLE_SKETCHES = new Set(['auto', 'none', 'countsketch', 'osnap']);
 
 /**
- * `auto` for a sharded problem: exact when the average rank's exact Gram, Σ nnz(row)²/R, costs no
- * more than a block CountSketch (one pass, nnz/R, and the k × d Gram, k·d²); else CountSketch.
- * Leverage sampling, what `auto` picks on one machine, has no sound sharded form here.
+ * `auto` for a sharded problem. newton-pcg: one process's cost model (docs/performance.md), priced
+ * for the average rank — the shards' pass and exact-Gram work summed over the ranks and divided by
+ * R, so every rank makes the same choice. approx-newton: exact when the average rank's exact Gram,
+ * Σ nnz(row)²/R, costs no more than a block CountSketch (one pass, nnz/R, and the k × d Gram,
+ * k·d²); else CountSketch. Leverage sampling, what `auto` picks for approx-newton on one machine,
+ * has no sound sharded form here.
  */
-function resolveAutoSketch(shard: Shard, k: number): 'none' | 'countsketch' {
+function resolveAutoSketch(shard: Shard, k: number, method: string): 'none' | 'countsketch' {
+  if (method === 'newton-pcg') {
+    const local = native().preconditionerCosts(shard.problem.handle, k);
+    const [pass, gram] = shard.comm.sum(new Float64Array([local.pass, local.gram]));
+    return native().pricePreconditioner(pass / shard.ranks, gram / shard.ranks, shard.cols, k).choice === 'none' ? 'none' : 'countsketch';
+  }
   const C = shard.problem.C;
   let exact = 0;
   if ('data' in C) exact = C.rows * C.cols * C.cols;
@@ -85,7 +93,7 @@ export async function solveDistributed(shard: Shard, options: DistributedSolveOp
   // threads may differ between machines: the result is the same bits for every thread count.
   const { threads: _threads, ...compared } = resolved;
   comm.requireSame('options', { ...compared, rows: shard.globalRows, cols: shard.cols, model: shard.problem.options() });
-  if (resolved.sketch === 'auto') resolved.sketch = resolveAutoSketch(shard, resolved.sketchRows);
+  if (resolved.sketch === 'auto') resolved.sketch = resolveAutoSketch(shard, resolved.sketchRows, resolved.method);
   let out: { result: unknown; traffic: MpiTraffic };
   try {
     out = await mpiAddon().solve(shard.problem.spec(), resolved, shard.rowOffset, onIteration);

@@ -135,15 +135,33 @@ int64_t preconditionerRows(int64_t rows, int64_t d, double nnz) {
 
 SketchKind resolveAutoPreconditioner(const MatrixView& c, int64_t k) { return preconditionerCosts(c, k).choice; }
 
-PreconditionerCosts preconditionerCosts(const MatrixView& c, int64_t k) {
-  // Whole solves to 1e-8, in units of one dense entry streamed by a pass. Per-phase times of both
-  // methods over the crossover grid (n = 10⁴ … 10⁶, d = 50 … 1000, sparse and dense; two threads)
-  // gave, per pass, ~0.25 ns a dense entry, 1.4× that a CSR entry (its index, the gathered x) and
-  // ~10 ns a row (the row's own work, which dominates at d = 50), and 0.43–0.97 ns a scattered
-  // multiply-add of the exact Gram at d ≤ 200 (docs/performance.md).
-  constexpr double kCsrEntryUnits = 1.4;
-  constexpr double kRowUnits = 40.0;
-  constexpr double kScatterUnits = 2.0;
+namespace {
+// Units, per dense entry streamed by a pass. Per-phase times of both methods over the crossover
+// grid (n = 10⁴ … 10⁶, d = 50 … 1000, sparse and dense; two threads) gave, per pass, ~0.25 ns a
+// dense entry, 1.4× that a CSR entry (its index, the gathered x) and ~10 ns a row (the row's own
+// work, which dominates at d = 50), and 0.43–0.97 ns a scattered multiply-add of the exact Gram at
+// d ≤ 200 (docs/performance.md).
+constexpr double kCsrEntryUnits = 1.4;
+constexpr double kRowUnits = 40.0;
+constexpr double kScatterUnits = 2.0;
+}  // namespace
+
+PreconditionerWork preconditionerWork(const MatrixView& c) {
+  const double d = static_cast<double>(c.cols);
+  const double threshold = static_cast<double>(denseRowThreshold(c.cols));  // rows that use BLAS-3 (linalg.h)
+  double scattered = 0.0, staged = 0.0;
+  for (int64_t i = 0; i < c.rows; ++i) {
+    const double r = static_cast<double>(c.rowNnz(i));
+    if (c.isDense() || r >= threshold) staged += 1.0;  // multiplied as a dense row of d entries
+    else scattered += r * (r + 1.0) / 2.0;
+  }
+  PreconditionerWork work;
+  work.pass = static_cast<double>(c.nnz()) * (c.isDense() ? 1.0 : kCsrEntryUnits) + static_cast<double>(c.rows) * kRowUnits;
+  work.gram = kScatterUnits * scattered + staged * d * d / kBlasFlopsPerEntry;
+  return work;
+}
+
+PreconditionerCosts pricePreconditioner(const PreconditionerWork& work, int64_t cols, int64_t k) {
   // Passes of each Newton iteration outside the Hessian: gradient, Cᵀ of the rank-2 term, line
   // search (measured 2–4.6 units an entry an iteration).
   constexpr double kPassesPerIteration = 3.0;
@@ -156,28 +174,22 @@ PreconditionerCosts preconditionerCosts(const MatrixView& c, int64_t k) {
   // where exact Newton needs its third iteration, newton-pcg won the map's near-ties by 3–4%;
   // where it needs only two, exact Newton won by 1.4–1.6× (sparse d = 200, conditioning 100).
   constexpr double kPcgMargin = 1.15;
-  const double n = static_cast<double>(c.rows), d = static_cast<double>(c.cols);
-  const double threshold = static_cast<double>(denseRowThreshold(c.cols));  // rows that use BLAS-3 (linalg.h)
-  double scattered = 0.0, staged = 0.0;
-  for (int64_t i = 0; i < c.rows; ++i) {
-    const double r = static_cast<double>(c.rowNnz(i));
-    if (c.isDense() || r >= threshold) staged += 1.0;  // multiplied as a dense row of d entries
-    else scattered += r * (r + 1.0) / 2.0;
-  }
-  const double pass = static_cast<double>(c.nnz()) * (c.isDense() ? 1.0 : kCsrEntryUnits) + n * kRowUnits;
+  const double d = static_cast<double>(cols);
   const double cholesky = d * d * d / 3.0 / kBlasFlopsPerEntry;
-  const double gram = kScatterUnits * scattered + staged * d * d / kBlasFlopsPerEntry;
-  const double exact = kExactIterations * (gram + cholesky + kPassesPerIteration * pass);
-  // One preconditioner serves the solve (newton.cc keeps it while CG converges fast with it): an
-  // embedding pass, its k × d Gram and factor, then one fused pass per CG step.
-  const double sketch = kPcgIterations * kPassesPerIteration * pass +
-                        (1.0 + expectedCgSteps(static_cast<double>(k), d)) * pass +
-                        static_cast<double>(k) * d * d / kBlasFlopsPerEntry + cholesky;
+  // Exact Newton forms its Gram and factor at every iteration. One preconditioner serves
+  // newton-pcg's solve (newton.cc keeps it while CG converges fast with it): an embedding pass, its
+  // k × d Gram and factor, then one fused pass per CG step.
   PreconditionerCosts costs;
-  costs.exact = exact;
-  costs.sketch = sketch;
-  costs.choice = exact <= kPcgMargin * sketch ? SketchKind::None : SketchKind::CountSketch;
+  costs.exact = kExactIterations * (work.gram + cholesky + kPassesPerIteration * work.pass);
+  costs.sketch = kPcgIterations * kPassesPerIteration * work.pass +
+                 (1.0 + expectedCgSteps(static_cast<double>(k), d)) * work.pass +
+                 static_cast<double>(k) * d * d / kBlasFlopsPerEntry + cholesky;
+  costs.choice = costs.exact <= kPcgMargin * costs.sketch ? SketchKind::None : SketchKind::CountSketch;
   return costs;
+}
+
+PreconditionerCosts preconditionerCosts(const MatrixView& c, int64_t k) {
+  return pricePreconditioner(preconditionerWork(c), c.cols, k);
 }
 
 int64_t sketchRowsForEpsilon(int64_t rows, int64_t d, double eps0) {

@@ -81,6 +81,14 @@ struct PreconditionerCosts {
   SketchKind choice = SketchKind::None;
 };
 PreconditionerCosts preconditionerCosts(const MatrixView& c, int64_t k);
+// The two parts of C those prices depend on: one pass over it, and its exact Gram. Both are sums
+// over rows, so a distributed solve adds its shards' and prices the average rank's
+// (src/distributed/solve.ts) with the constants one process uses.
+struct PreconditionerWork {
+  double pass = 0.0, gram = 0.0;
+};
+PreconditionerWork preconditionerWork(const MatrixView& c);
+PreconditionerCosts pricePreconditioner(const PreconditionerWork& work, int64_t cols, int64_t k);
 
 // The documented default k for a target spectral error ε₀: k = ⌈c · d · ln(d + 1) / ε₀²⌉ capped at n
 // (and at least 1). c and how it was measured: sketch.cc. Throws std::invalid_argument unless
