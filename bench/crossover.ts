@@ -13,7 +13,8 @@ import * as os from 'node:os';
 import { plantedProblem, solveSync, SolveOptions, SolveResult } from '../src';
 import { renderSvg } from '../src/plot/svg';
 import { native } from '../src/native';
-import { benchAddon, fmt, load, log, median, newSection, Section, Settings, table } from './common';
+import { fmt, load, log, newSection, Section, Settings, table } from './common';
+import { passRate } from './floor';
 
 // Within this factor the two Newton methods' order is not reproducible here: the same cell moved by
 // 5–10% between runs (docs/performance.md), so such a miss is reported as a tie, apart from a miss.
@@ -42,8 +43,7 @@ interface Cell {
  *  0.25 ns per unit on two threads (docs/performance.md). */
 function secondsPerUnit(threads: number): number {
   const { problem } = plantedProblem({ rows: 100_000, cols: 200, density: 1, seed: 5, conditioning: 100 });
-  const s = [...(benchAddon().benchKernel('timeSparse', { problem: problem.handle, pass: 'multiply', reps: 9 }) as Float64Array)];
-  return median(s.slice(1)) / problem.nnz / threads;
+  return passRate(problem, 'multiply', 9).seconds / problem.nnz / threads;
 }
 
 export interface CrossoverSummary { cells: Cell[] }

@@ -23,6 +23,40 @@ void addPrivateGrams(int64_t d, int64_t count, const double* privateM, double* m
       for (int64_t i = 0; i <= j; ++i) m[j * d + i] += pm[j * d + i];
   }
 }
+
+// What blocks write into their private matrix.
+enum class PrivateStart { Zeroed, Overwritten };
+
+// Runs block(b, target, staging) for the fixed row blocks b = 0 … blocks − 1 on up to `parts`
+// threads: block 0 into M, each later one into a private d × d matrix (zeroed first by the thread
+// that fills it, unless the block overwrites its upper triangle); then adds the privates to M in
+// block order, so the bits do not depend on `parts`. The privates and the staging blocks live in
+// `scratch`, which a solve keeps across its iterations: allocated afresh per call, their page
+// faults and unmapping took 17% of an exact Newton solve at n = 10⁵, d = 1000, 20 per row (56 MB of
+// privates an iteration).
+template <class Block>
+void runRowBlocks(int64_t d, int64_t blocks, int parts, double* m, GramScratch& scratch, PrivateStart start,
+                  Block&& block) {
+  const size_t words = static_cast<size_t>((blocks - 1) * d * d);
+  if (scratch.privateWords < words) {
+    scratch.privates.reset(new double[words]);
+    scratch.privateWords = words;
+  }
+  if (scratch.staging.size() < static_cast<size_t>(parts)) scratch.staging.resize(parts);
+  double* privateM = scratch.privates.get();
+  std::atomic<int64_t> next{0};
+  runParts(parts, [&](int part) {
+    for (int64_t b = next.fetch_add(1); b < blocks; b = next.fetch_add(1)) {
+      double* target = m;
+      if (b > 0) {
+        target = privateM + (b - 1) * d * d;
+        if (start == PrivateStart::Zeroed) std::fill_n(target, d * d, 0.0);
+      }
+      block(b, target, scratch.staging[part]);
+    }
+  });
+  addPrivateGrams(d, blocks - 1, privateM, m);
+}
 }  // namespace
 
 // Columns per panel of M in accumulateSyrk: wide enough for BLAS-3 rates, narrow enough that a
@@ -36,17 +70,18 @@ void accumulateSyrk(int64_t d, int64_t k, const double* a, double alpha, double*
   // order. Column panels ran at 77–83 GF/s on two cores, row blocks at 90–97 (k = 10⁴–2·10⁴,
   // d = 1000; docs/performance.md).
   if (const int64_t blocks = syrkBlocks(k, d); blocks >= 2) {
-    // Uninitialised: each dsyrk overwrites its upper triangle (β = 0), the only part added to M.
-    std::unique_ptr<double[]> privateM(new double[static_cast<size_t>((blocks - 1) * d * d)]);
+    // The privates are not zeroed: each dsyrk overwrites its upper triangle (β = 0), the only part
+    // added to M.
     const int ld = static_cast<int>(d);
-    forEachItem(par.threadsFor(static_cast<double>(k) * static_cast<double>(d) * static_cast<double>(d) / 2.0), blocks,
-                [&](int64_t b) {
-                  const int64_t r0 = k * b / blocks, r1 = k * (b + 1) / blocks;
-                  cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, ld, static_cast<int>(r1 - r0), alpha, a + r0 * d, ld,
-                              b == 0 ? 1.0 : 0.0, b == 0 ? m : privateM.get() + (b - 1) * d * d, ld);
-                  par.checkCancel();
-                });
-    addPrivateGrams(d, blocks - 1, privateM.get(), m);
+    const int parts = static_cast<int>(std::min<int64_t>(
+        blocks, par.threadsFor(static_cast<double>(k) * static_cast<double>(d) * static_cast<double>(d) / 2.0)));
+    GramScratch scratch;
+    runRowBlocks(d, blocks, parts, m, scratch, PrivateStart::Overwritten, [&](int64_t b, double* target, GramStaging&) {
+      const int64_t r0 = k * b / blocks, r1 = k * (b + 1) / blocks;
+      cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, ld, static_cast<int>(r1 - r0), alpha, a + r0 * d, ld,
+                  b == 0 ? 1.0 : 0.0, target, ld);
+      par.checkCancel();
+    });
     return;
   }
   // A row-major k × d is a column-major d × k matrix Aᶜ; Aᵀ A = Aᶜ Aᶜᵀ. Panel [j0, j1) of the upper
@@ -163,31 +198,6 @@ void stageGramRows(const MatrixView& c, const double* weight, int64_t r0, int64_
   flush();
 }
 
-// Runs block(b, target, staging) for the fixed row blocks b = 0 … blocks − 1 on up to `parts`
-// threads: block 0 into M, each later one into a private d × d matrix that the thread filling it
-// zeroes first; then adds the privates to M in block order, so the bits do not depend on `parts`.
-// The privates and the staging blocks live in `scratch`, which a solve keeps across its
-// iterations: allocated afresh per call, their page faults and unmapping took 17% of an exact
-// Newton solve at n = 10⁵, d = 1000, 20 per row (56 MB of privates an iteration).
-template <class Block>
-void runRowBlocks(int64_t d, int64_t blocks, int parts, double* m, GramScratch& scratch, Block&& block) {
-  const size_t words = static_cast<size_t>((blocks - 1) * d * d);
-  if (scratch.privates.size() < words) scratch.privates.resize(words);
-  if (scratch.staging.size() < static_cast<size_t>(parts)) scratch.staging.resize(parts);
-  double* privateM = scratch.privates.data();
-  std::atomic<int64_t> next{0};
-  runParts(parts, [&](int part) {
-    for (int64_t b = next.fetch_add(1); b < blocks; b = next.fetch_add(1)) {
-      double* target = m;
-      if (b > 0) {
-        target = privateM + (b - 1) * d * d;
-        std::fill_n(target, d * d, 0.0);
-      }
-      block(b, target, scratch.staging[part]);
-    }
-  });
-  addPrivateGrams(d, blocks - 1, privateM, m);
-}
 }  // namespace
 
 namespace {
@@ -243,6 +253,21 @@ int64_t denseGramBlocks(int64_t rows, int64_t cols) {
   return static_cast<int64_t>(std::max(1.0, std::min(gramBlocksAllowed(cols), byRows)));
 }
 
+ExactGramWork exactGramWork(const MatrixView& c) {
+  ExactGramWork work;
+  if (c.isDense()) {
+    work.staged = c.rows;
+    return work;
+  }
+  const int64_t threshold = denseRowThreshold(c.cols);
+  for (int64_t i = 0; i < c.rows; ++i) {
+    const int64_t r = c.indptr[i + 1] - c.indptr[i];
+    if (r < threshold) work.scattered += scatteredMultiplyAdds(r);
+    else ++work.staged;
+  }
+  return work;
+}
+
 void accumulateGramParallel(const MatrixView& c, const double* weight, double* m, const Parallel& par,
                             GramScratch* kept) {
   GramScratch local;
@@ -259,7 +284,7 @@ void accumulateGramParallel(const MatrixView& c, const double* weight, double* m
       const Parallel serial{1, par.cancel};
       const int parts = static_cast<int>(std::min<int64_t>(
           blocks, par.threadsFor(static_cast<double>(n) * static_cast<double>(d) * static_cast<double>(d))));
-      runRowBlocks(d, blocks, parts, m, scratch, [&](int64_t b, double* target, GramStaging& staging) {
+      runRowBlocks(d, blocks, parts, m, scratch, PrivateStart::Zeroed, [&](int64_t b, double* target, GramStaging& staging) {
         stageGramRows(c, weight, n * b / blocks, n * (b + 1) / blocks, threshold, target, serial, staging, true);
       });
       return;
@@ -269,19 +294,15 @@ void accumulateGramParallel(const MatrixView& c, const double* weight, double* m
     // would (where the two meet, linalg.h). Integers: these two serial loops over the rows, in
     // floating point, were most of the 4.4% of an exact Newton solve's samples (n = 10⁶, d = 50)
     // spent in this function itself; 2.5% now.
-    const int64_t stagedWork = threshold * (threshold + 1) / 2;
+    const int64_t stagedWork = scatteredMultiplyAdds(threshold);
     const int32_t* indptr = c.indptr;
     auto rowWork = [&](int64_t i) -> int64_t {
       const int64_t r = indptr[i + 1] - indptr[i];
-      return r < threshold ? r * (r + 1) / 2 : stagedWork;
+      return r < threshold ? scatteredMultiplyAdds(r) : stagedWork;
     };
-    int64_t scatteredCount = 0, work = 0;
-    for (int64_t i = 0; i < n; ++i) {
-      const int64_t w = rowWork(i);
-      work += w;
-      scatteredCount += indptr[i + 1] - indptr[i] < threshold ? w : 0;
-    }
-    const double scattered = static_cast<double>(scatteredCount);
+    const ExactGramWork counted = exactGramWork(c);
+    const int64_t work = counted.scattered + counted.staged * stagedWork;
+    const double scattered = static_cast<double>(counted.scattered);
     const int64_t blocks = sparseGramBlocks(scattered, d);
     if (blocks >= 2) {
       // Row blocks of about equal work; block 0 goes straight into M. Each block stages its own long
@@ -299,7 +320,7 @@ void accumulateGramParallel(const MatrixView& c, const double* weight, double* m
       while (static_cast<int64_t>(rowBound.size()) <= blocks) rowBound.push_back(n);
       const Parallel serial{1, par.cancel};
       const int parts = static_cast<int>(std::min<int64_t>(blocks, par.threadsFor(static_cast<double>(work))));
-      runRowBlocks(d, blocks, parts, m, scratch, [&](int64_t b, double* target, GramStaging& staging) {
+      runRowBlocks(d, blocks, parts, m, scratch, PrivateStart::Zeroed, [&](int64_t b, double* target, GramStaging& staging) {
         if (!scatterGramColumns(c, weight, rowBound[b], rowBound[b + 1], 0, d, threshold, target, par))
           throw PassCancelled();
         stageGramRows(c, weight, rowBound[b], rowBound[b + 1], threshold, target, serial, staging, true);

@@ -3,6 +3,7 @@
 // symmetrize() mirrors it (then row-major and column-major read the same).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "core/matrix.h"
@@ -35,8 +36,9 @@ struct GramStaging {
   std::vector<double> positive, negative;
 };
 struct GramScratch {
-  std::vector<double> privates;      // the row blocks' private d × d matrices
-  std::vector<GramStaging> staging;  // one per thread
+  std::unique_ptr<double[]> privates;  // the row blocks' private d × d matrices, uninitialised
+  size_t privateWords = 0;
+  std::vector<GramStaging> staging;    // one per thread
 };
 void accumulateGramParallel(const MatrixView& c, const double* weight, double* m, const Parallel& par,
                             GramScratch* kept = nullptr);
@@ -55,6 +57,14 @@ double exactGramScratchWords(int64_t rows, int64_t cols, int64_t nnz, bool dense
 // (docs/performance.md). The earlier d/4 staged 30% of the rows of a 10-per-row problem with d = 50
 // and made its Gram 1.6× slower.
 inline int64_t denseRowThreshold(int64_t d) { return d < 4 ? 1 : d / 4 + 16; }
+// The exact Gram's work by that rule: the scattered multiply-adds of the rows below the threshold,
+// r(r + 1)/2 each, and the number of rows staged (all of them for dense rows). accumulateGramParallel
+// balances its row blocks by it; `auto` for newton-pcg prices it (core/sketch/sketch.h).
+struct ExactGramWork {
+  int64_t scattered = 0, staged = 0;
+};
+inline int64_t scatteredMultiplyAdds(int64_t r) { return r * (r + 1) / 2; }
+ExactGramWork exactGramWork(const MatrixView& c);
 
 // M += α a aᵀ + β (a bᵀ + b aᵀ): the rank-2 term of the Hessian.
 void addRank2(int64_t d, double alpha, const double* a, double beta, const double* b, double* m);

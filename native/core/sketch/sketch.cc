@@ -148,16 +148,11 @@ constexpr double kScatterUnits = 2.0;
 
 PreconditionerWork preconditionerWork(const MatrixView& c) {
   const double d = static_cast<double>(c.cols);
-  const double threshold = static_cast<double>(denseRowThreshold(c.cols));  // rows that use BLAS-3 (linalg.h)
-  double scattered = 0.0, staged = 0.0;
-  for (int64_t i = 0; i < c.rows; ++i) {
-    const double r = static_cast<double>(c.rowNnz(i));
-    if (c.isDense() || r >= threshold) staged += 1.0;  // multiplied as a dense row of d entries
-    else scattered += r * (r + 1.0) / 2.0;
-  }
+  // Staged rows are multiplied as dense rows of d entries, whatever their own count (linalg.h).
+  const ExactGramWork gram = exactGramWork(c);
   PreconditionerWork work;
   work.pass = static_cast<double>(c.nnz()) * (c.isDense() ? 1.0 : kCsrEntryUnits) + static_cast<double>(c.rows) * kRowUnits;
-  work.gram = kScatterUnits * scattered + staged * d * d / kBlasFlopsPerEntry;
+  work.gram = kScatterUnits * static_cast<double>(gram.scattered) + static_cast<double>(gram.staged) * d * d / kBlasFlopsPerEntry;
   return work;
 }
 
